@@ -1,0 +1,3 @@
+from catalogue.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Engine, sessions and migrations. A new database is created and migrated on first use."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalogue.config import database_url
+from catalogue.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for URL; on SQLite with foreign keys, WAL and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).parent.is_dir():
+            raise DatabaseError(f"{path}: folder does not exist")
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database {url}: {exc}") from exc
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("catalogue.migrations")))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revision() -> str:
+    return _script().get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _run(engine: Engine, action, *args) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            action(config, *args)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"{_describe(engine)}: migration failed: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _describe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def refuse_newer(engine: Engine) -> None:
+    """Refuse a database migrated by a newer catalogue: touching it could lose data."""
+    revision = current_revision(engine)
+    if revision is not None and not _known(revision):
+        raise DatabaseError(
+            f"{_describe(engine)}: database is at revision {revision}, which this catalogue does not know "
+            f"(its newest is {head_revision()}); upgrade catalogue before using this database"
+        )
+
+
+def _known(revision: str) -> bool:
+    try:
+        return _script().get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for unknown ids
+        return False
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    refuse_newer(engine)
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    refuse_newer(engine)
+    _run(engine, command.downgrade, revision)
+
+
+def history() -> list[str]:
+    return [f"{rev.revision}: {rev.doc}" for rev in _script().walk_revisions("base", "heads")][::-1]
+
+
+def open_engine(db: str | None = None, migrate: bool = True) -> Engine:
+    """Engine for the configured database; created and migrated to head on first use."""
+    url = database_url(db)
+    engine = make_engine(url)
+    try:
+        refuse_newer(engine)
+        if migrate and current_revision(engine) != head_revision():
+            upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"{_describe(engine)}: cannot open database: {exc.__class__.__name__}") from exc
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session

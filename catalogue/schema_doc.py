@@ -1,0 +1,56 @@
+"""docs/schema.md is generated from the models' comments, so the two cannot drift apart.
+
+Regenerate with: python -m catalogue.schema_doc > docs/schema.md
+"""
+
+from catalogue.models import Base
+
+INTRO = """# Schema
+
+Generated from the comments in `catalogue/models.py` by `python -m catalogue.schema_doc`;
+a test fails when this file and the models differ. The same comments are stored in
+PostgreSQL (`\\d+ claims` in psql shows them).
+
+Every fact is a row of `claims` with its source, claimant, quote and offsets
+(`substr(sources.text, start + 1, end - start) = quote`). Start from the view
+`system_overview` for one row per system.
+"""
+
+OVERVIEW = """## system_overview (view)
+
+One row per system, for SQL users to start from.
+
+| column | meaning |
+| --- | --- |
+| system_id | systems.id |
+| slug | systems.slug |
+| name | systems.name |
+| country | systems.country |
+| category | best-supported category claim: confirmed first, then the articles' own claims over the reference list, then the number of agreeing claims; retracted and disputed claims never count |
+| fuel | best-supported fuel claim, by the same rule |
+| claim_count | number of claims about the system |
+| source_count | number of sources mentioning it |
+| first_seen | earliest publication date of a source mentioning it |
+| last_seen | latest publication date of a source mentioning it |
+
+Example: `SELECT name, category FROM system_overview WHERE fuel = 'solid';`
+"""
+
+
+def render() -> str:
+    parts = [INTRO]
+    for table in Base.metadata.sorted_tables:
+        lines = [f"## {table.name}", "", table.comment or "", "", "| column | type | null | meaning |",
+                 "| --- | --- | --- | --- |"]
+        for column in table.columns:
+            target = ", ".join(f"→ {fk.target_fullname}" for fk in column.foreign_keys)
+            meaning = " ".join(filter(None, [column.comment, target]))
+            nullable = "yes" if column.nullable else "no"
+            lines.append(f"| {column.name} | {column.type} | {nullable} | {meaning} |")
+        parts.append("\n".join(lines) + "\n")
+    parts.append(OVERVIEW)
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,63 @@
+"""Real databases for every test: a fresh SQLite file, and a fresh PostgreSQL schema when
+CATALOGUE_TEST_POSTGRES_URL is set (required when CI=true)."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from catalogue.config import database_url
+
+POSTGRES_ENV = "CATALOGUE_TEST_POSTGRES_URL"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_ARTICLE = SEEDS / "2023-07-kim-shoigu-weapons-display.txt"
+
+
+def _postgres_base_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if IN_CI:
+            pytest.fail(f"{POSTGRES_ENV} is not set, and CI=true requires the PostgreSQL tests")
+        pytest.skip(f"{POSTGRES_ENV} not set")
+    return database_url(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A URL of an empty database; the PostgreSQL one is a schema of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalogue.db'}"
+        return
+    base = _postgres_base_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:
+        admin.dispose()
+        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    """An engine on a fresh database migrated to head."""
+    from catalogue.db import open_engine
+
+    eng = open_engine(db_url)
+    yield eng
+    eng.dispose()
