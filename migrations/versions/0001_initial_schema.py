@@ -120,7 +120,7 @@ def upgrade() -> None:
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False, comment='Surrogate key.'),
     sa.Column('kind', sa.String(length=20), nullable=False, comment='test, launch or display.'),
-    sa.Column('date', sa.Date(), nullable=False, comment='When it happened (first day of the period when less precise than a day).'),
+    sa.Column('date', sa.Date(), nullable=True, comment='When it happened (first day of the period when less precise than a day).'),
     sa.Column('date_precision', sa.String(length=10), nullable=True, comment='day, month, season or year.'),
     sa.Column('location', sa.Text(), nullable=True, comment='Where it happened, as the text says.'),
     sa.Column('claimant', sa.String(length=200), nullable=True, comment='Who reports it; null: the outlet itself.'),
