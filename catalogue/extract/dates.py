@@ -1,0 +1,132 @@
+"""Date expressions in a sentence, resolved against the publication date (contract §4)."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from catalogue.extract.rules import rules
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    start: int
+    end: int
+    date: dt.date
+    precision: str  # day, month, season, year
+
+
+@cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    r = rules()
+    # Month and weekday names count only capitalised ("may" is a verb).
+    month = "|".join(sorted((m.capitalize() for m in r.months), key=len, reverse=True))
+    weekday = "|".join(w.capitalize() for w in r.weekdays)
+    season = "|".join(r.seasons)
+    flags = re.IGNORECASE
+    return [
+        ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+        ("day_month", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{month})\.?(?:,?\s+(?P<y>\d{{4}}))?\b")),
+        ("month_day", re.compile(rf"\b(?P<month>{month})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?")),
+        ("month", re.compile(rf"\b(?i:in|during|since|by|early|late|mid|mid-|until|from|last|this)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{month})\b(?:\s+(?P<y>\d{{4}}))?")),
+        ("season", re.compile(rf"\b(?P<rel>last|this|next|in|during|in\s+the|early|late|earlier\s+this)\s+(?P<season>{season})\b(?:\s+(?:of\s+)?(?P<y>\d{{4}}))?", flags)),
+        ("season_year", re.compile(rf"\b(?P<season>{season})\s+(?:of\s+)?(?P<y>\d{{4}})\b", flags)),
+        ("weekday", re.compile(rf"\b(?:(?P<rel>(?i:on|last|this|next))\s+)?(?P<weekday>{weekday})\b")),
+        ("relative", re.compile(r"\b(?P<rel>yesterday|today|last\s+year|this\s+year|earlier\s+this\s+year|last\s+month|this\s+month|earlier\s+this\s+month)\b", flags)),
+        ("year", re.compile(r"\b(?:in|during|since|by|early|late|mid-?)\s+(?P<y>(?:19|20)\d{2})\b(?!\s*(?:km|kilomet|miles|kg|tonnes|people))", flags)),
+    ]
+
+
+def _year_for(month: int, day: int, published: dt.date) -> int:
+    """The most recent such date not after publication (articles report the past)."""
+    try:
+        candidate = dt.date(published.year, month, day)
+    except ValueError:
+        return published.year
+    return published.year if candidate <= published + dt.timedelta(days=1) else published.year - 1
+
+
+def _resolve(kind: str, match: re.Match[str], published: dt.date | None) -> tuple[dt.date, str] | None:
+    r = rules()
+    groups = match.groupdict()
+    year = int(groups["y"]) if groups.get("y") else None
+    if kind == "iso":
+        return dt.date(int(groups["y"]), int(groups["m"]), int(groups["d"])), "day"
+    if kind in ("day_month", "month_day"):
+        month, day = r.months[groups["month"].casefold()], int(groups["d"])
+        if year is None:
+            if published is None:
+                return None
+            year = _year_for(month, day, published)
+        return dt.date(year, month, day), "day"
+    if kind == "month":
+        month = r.months[groups["month"].casefold()]
+        if year is None:
+            if published is None:
+                return None
+            year = published.year if month <= published.month else published.year - 1
+        return dt.date(year, month, 1), "month"
+    if kind in ("season", "season_year"):
+        first_month = r.seasons[groups["season"].casefold()]
+        if year is None:
+            if published is None:
+                return None
+            relation = (groups.get("rel") or "").casefold()
+            season_over = published.month >= first_month + 3 or (first_month == 12 and published.month < 3)
+            if relation == "next":
+                year = published.year if published.month < first_month else published.year + 1
+            elif relation.startswith("this") or relation.startswith("earlier"):
+                year = published.year
+            else:
+                year = published.year if season_over and published.month >= first_month else published.year - 1
+        return dt.date(year, first_month, 1), "season"
+    if kind == "weekday":
+        if published is None:
+            return None
+        relation = (groups.get("rel") or "").casefold()
+        if relation == "next":
+            return None
+        target = r.weekdays[groups["weekday"].casefold()]
+        back = (published.weekday() - target) % 7
+        if relation == "last" and back == 0:
+            back = 7
+        return published - dt.timedelta(days=back), "day"
+    if kind == "relative":
+        if published is None:
+            return None
+        relation = " ".join(groups["rel"].casefold().split())
+        if relation == "yesterday":
+            return published - dt.timedelta(days=1), "day"
+        if relation == "today":
+            return published, "day"
+        if relation.endswith("this year"):
+            return dt.date(published.year, 1, 1), "year"
+        if relation == "last year":
+            return dt.date(published.year - 1, 1, 1), "year"
+        if relation.endswith("this month"):
+            return published.replace(day=1), "month"
+        if relation == "last month":
+            previous = published.replace(day=1) - dt.timedelta(days=1)
+            return previous.replace(day=1), "month"
+    if kind == "year" and year is not None:
+        return dt.date(year, 1, 1), "year"
+    return None
+
+
+def find_dates(text: str, offset: int, published: dt.date | None) -> list[FoundDate]:
+    """Dates in text (offsets shifted by offset), most precise first where two overlap."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _patterns():
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            try:
+                resolved = _resolve(kind, match, published)
+            except (ValueError, KeyError):
+                continue
+            if resolved is None:
+                continue
+            taken.append((match.start(), match.end()))
+            found.append(FoundDate(offset + match.start(), offset + match.end(), *resolved))
+    return sorted(found, key=lambda d: d.start)

@@ -1,0 +1,267 @@
+"""Finding the systems a text names: the reference list, designator patterns, names introduced
+by cue phrases ("the underwater drone known as Haeil") and "X missile" descriptions."""
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from catalogue.extract.normalize import fold
+from catalogue.extract.rules import ReferenceSystem, reference, rules
+from catalogue.extract.text import SEPARATOR, Sentence, compile_phrases
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s")
+_CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
+_MAX_ALIAS_TOKENS = 6
+
+
+@dataclass
+class Mention:
+    key: str  # the system's key within this document
+    start: int
+    end: int
+    surface: str
+    sentence: int
+    rule: str
+    primary: bool = True  # False when the system is only named as a comparison
+
+
+@dataclass
+class FoundSystem:
+    key: str
+    name: str
+    country: str | None = None
+    category: str | None = None
+    reference: ReferenceSystem | None = None
+    surfaces: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    system: ReferenceSystem
+    ambiguous: bool
+
+
+@cache
+def alias_index() -> dict[str, AliasEntry]:
+    index: dict[str, AliasEntry] = {}
+    for system in reference().systems:
+        for alias in (system.name, *system.aliases):
+            index.setdefault(fold(alias), AliasEntry(system, alias in system.ambiguous))
+    return index
+
+
+@cache
+def family_countries() -> dict[str, str]:
+    return {fold(family.prefix): family.country for family in reference().families}
+
+
+@cache
+def _weapon_context() -> re.Pattern[str]:
+    r = rules()
+    words = [*r.weapon_context, *(p for phrases in r.categories.values() for p in phrases)]
+    return compile_phrases(words, plural=True)
+
+
+def has_weapon_context(text: str) -> bool:
+    return _weapon_context().search(text) is not None
+
+
+@cache
+def _designator() -> re.Pattern[str]:
+    dash = r"[\-‐‑‒–]"
+    return re.compile(
+        rf"(?<![\w\-‐‑‒–/])(?P<prefix>[A-Z][A-Za-z]{{0,13}})(?P<sep>{dash}|\s)"
+        rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?)(?:{dash}(?P<tail>\d{{1,3}}|[A-Z][a-z]?))?"
+        rf"(?![\w\-‐‑‒–/])"
+    )
+
+
+@cache
+def _sets() -> dict[str, frozenset[str]]:
+    r = rules()
+    return {
+        "not_designations": frozenset(fold(d) for d in r.not_designations),
+        "bad_prefixes": frozenset(p.casefold() for p in r.not_designation_prefixes)
+        | frozenset(r.months)
+        | frozenset(r.weekdays),
+        "bad_followers": frozenset(w.casefold() for w in r.not_designation_followers),
+        "blocking": frozenset(r.blocking_followers),
+        "not_names": frozenset(r.not_names),
+    }
+
+
+def _next_word(text: str, end: int) -> str:
+    match = re.match(r"\s+([\w'’]+)", text[end : end + 40])
+    return match.group(1) if match else ""
+
+
+@cache
+def _cue_pattern() -> re.Pattern[str]:
+    r = rules()
+    heads = [*r.weapon_nouns, *(p for phrases in r.categories.values() for p in phrases)]
+    head = compile_phrases(heads, plural=True).pattern
+    cues = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in r.name_cues)
+    name = r"[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){0,3}"
+    return re.compile(
+        rf"(?P<head>{head}),?\s+(?:(?:is|was|which\s+is|which\s+was)\s+)?(?:{cues})\s+(?:the\s+)?"
+        rf"[\"“‘']?(?P<name>{name})[\"”’']?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _noun_pattern() -> re.Pattern[str]:
+    r = rules()
+    heads = [*(p for phrases in r.categories.values() for p in phrases), "missile", "rocket"]
+    head = compile_phrases(heads, plural=True).pattern
+    return re.compile(
+        rf"\b(?:the|a|an|its|their|new|[A-Z][\w]*['’]s)\s+(?:new\s+)?"
+        rf"(?P<name>[A-Z][a-z][\w’'\-]+(?:\s[A-Z][a-z][\w’'\-]+)?)\s+(?P<head>{head})"
+        rf"(?!\s+(?:strike|strikes|attack|attacks|launch|launches|test|tests|programme|program|site|"
+        rf"base|factory|plant|crisis|threat|production|unit|units|force|forces|brigade|regiment))"
+    )
+
+
+class MentionFinder:
+    """Finds the mentions of one document, sentence by sentence."""
+
+    def __init__(self, text: str, sentences: list[Sentence]):
+        self.text = text
+        self.sentences = sentences
+        self.systems: dict[str, FoundSystem] = {}
+        self.mentions: list[Mention] = []
+        self._local_names: dict[str, str] = {}  # folded name introduced by a cue → system key
+
+    def run(self) -> tuple[dict[str, FoundSystem], list[Mention]]:
+        for sentence in self.sentences:
+            self._cue_names(sentence)
+        for sentence in self.sentences:
+            weapons = has_weapon_context(sentence.text)
+            self._reference_names(sentence, weapons)
+            self._designators(sentence, weapons)
+            self._local(sentence)
+            self._named_by_noun(sentence)
+        self.mentions.sort(key=lambda m: m.start)
+        return self.systems, self.mentions
+
+    # -- helpers --
+    def _taken(self, start: int, end: int) -> bool:
+        return any(m.start < end and start < m.end for m in self.mentions)
+
+    def _add(self, key: str, name: str, start: int, end: int, sentence: Sentence, rule: str, **kw) -> None:
+        if self._taken(start, end):
+            return
+        system = self.systems.get(key)
+        if system is None:
+            system = self.systems[key] = FoundSystem(key=key, name=name, **kw)
+        surface = self.text[start:end]
+        if surface not in system.surfaces:
+            system.surfaces.append(surface)
+        self.mentions.append(Mention(key, start, end, surface, sentence.index, rule))
+
+    def _blocked(self, end: int) -> bool:
+        if _CONTINUES.match(self.text, end):
+            return True
+        return _next_word(self.text, end) in _sets()["blocking"]
+
+    # -- reference list --
+    def _reference_names(self, sentence: Sentence, weapons: bool) -> None:
+        index = alias_index()
+        tokens = list(_TOKEN.finditer(self.text, sentence.start, sentence.end))
+        i = 0
+        while i < len(tokens):
+            first = tokens[i]
+            if not (first.group()[0].isupper() or first.group()[0].isdigit()):
+                i += 1
+                continue
+            if first.start() > 0 and _CONTINUES.match(self.text, first.start() - 1) is None:
+                preceding = self.text[max(0, first.start() - 2) : first.start()]
+                if re.fullmatch(r"\w[\-‐‑‒–]", preceding):
+                    i += 1
+                    continue
+            matched = None
+            joined = first.group()
+            for j in range(i, min(i + _MAX_ALIAS_TOKENS, len(tokens))):
+                if j > i:
+                    gap = self.text[tokens[j - 1].end() : tokens[j].start()]
+                    if not _JOINABLE.fullmatch(gap):
+                        break
+                    joined += tokens[j].group()
+                entry = index.get(fold(joined))
+                if entry is not None and not self._blocked(tokens[j].end()):
+                    matched = (j, entry)
+            if matched is None:
+                i += 1
+                continue
+            j, entry = matched
+            start, end = first.start(), tokens[j].end()
+            surface = self.text[start:end]
+            if entry.ambiguous and not (weapons and surface in (entry.system.name, *entry.system.aliases)):
+                i += 1
+                continue
+            self._add(
+                fold(entry.system.name), entry.system.name, start, end, sentence, "reference",
+                country=entry.system.country, category=entry.system.category, reference=entry.system,
+            )
+            i = j + 1
+
+    # -- unknown designators: Hwasong-21, Su-75, Shahed-107 --
+    def _designators(self, sentence: Sentence, weapons: bool) -> None:
+        sets = _sets()
+        families = family_countries()
+        for match in _designator().finditer(self.text, sentence.start, sentence.end):
+            prefix, surface = match.group("prefix"), match.group()
+            family = families.get(fold(prefix))
+            if fold(surface) in sets["not_designations"] or prefix.casefold() in sets["bad_prefixes"]:
+                continue
+            if _next_word(self.text, match.end()).casefold() in sets["bad_followers"]:
+                continue
+            if family is None and (match.group("sep").isspace() or not weapons or prefix in sets["not_names"]):
+                continue
+            if self._blocked(match.end()):
+                continue
+            name = re.sub(SEPARATOR, "-", surface, count=1) if match.group("sep").isspace() else surface
+            key = fold(name)
+            if key in alias_index():
+                continue  # a reference name the token scan refused (ambiguous or blocked)
+            self._add(key, name, match.start(), match.end(), sentence, "designator", country=family)
+
+    # -- names introduced by a cue: "the underwater drone known as Haeil" --
+    def _cue_names(self, sentence: Sentence) -> None:
+        for match in _cue_pattern().finditer(self.text, sentence.start, sentence.end):
+            name = match.group("name")
+            if not name[0].isupper() or name.split()[0] in _sets()["not_names"]:
+                continue
+            start = match.start("name")
+            end = start + len(name)
+            key = fold(name)
+            entry = alias_index().get(key)
+            if entry is not None:
+                self._add(fold(entry.system.name), entry.system.name, start, end, sentence, "reference",
+                          country=entry.system.country, category=entry.system.category,
+                          reference=entry.system)
+                continue
+            self._local_names[key] = key
+            self._add(key, name, start, end, sentence, "name-cue")
+
+    def _local(self, sentence: Sentence) -> None:
+        """Later mentions of a name the document introduced."""
+        for key in self._local_names:
+            system = self.systems[key]
+            for surface in list(system.surfaces):
+                pattern = re.compile(rf"(?<![\w\-]){re.escape(surface)}(?![\w\-])")
+                for match in pattern.finditer(self.text, sentence.start, sentence.end):
+                    self._add(key, system.name, match.start(), match.end(), sentence, "name-cue")
+
+    # -- "the Sarmat missile": a capitalised name right before a category noun --
+    def _named_by_noun(self, sentence: Sentence) -> None:
+        not_names = _sets()["not_names"]
+        for match in _noun_pattern().finditer(self.text, sentence.start, sentence.end):
+            name = match.group("name")
+            if any(word in not_names or word.rstrip("'’s") in not_names for word in name.split()):
+                continue
+            if name in rules().demonyms or fold(name) in alias_index():
+                continue
+            start, end = match.start("name"), match.end("name")
+            self._add(fold(name), name, start, end, sentence, "name-noun")

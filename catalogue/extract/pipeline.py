@@ -1,0 +1,583 @@
+"""extract(document) -> Extraction: a pure function, text in, records out, no database.
+
+Each sentence is divided into zones, one per system mention: a zone runs from the start of the
+mention's noun phrase ("the even more advanced Hwasong-18") to the start of the next mention's.
+What a zone states (fuel, abilities, quantities, events) belongs to its system; what comes before
+the first mention belongs to every system of the sentence (events) or to the only one (facts).
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from catalogue.extract.dates import FoundDate, find_dates
+from catalogue.extract.mentions import FoundSystem, Mention, MentionFinder
+from catalogue.extract.normalize import alias_kind, fold
+from catalogue.extract.rules import extractor_version, rules
+from catalogue.extract.text import Sentence, compile_phrases, phrase_key, sentences
+from catalogue.schemas import (
+    Document,
+    ExtractedAlias,
+    ExtractedClaim,
+    ExtractedEvent,
+    ExtractedSystem,
+    Extraction,
+    Span,
+)
+
+MISSILE_CATEGORIES = {
+    "icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "cruise_missile", "hypersonic_missile",
+    "anti_ship_missile", "surface_to_air_missile", "air_to_air_missile", "space_launch_vehicle",
+}
+DRONE_CATEGORIES = {"unmanned_aerial_vehicle", "loitering_munition", "unmanned_underwater_vehicle"}
+AIRCRAFT_CATEGORIES = {"bomber", "fighter_aircraft", "helicopter", "unmanned_aerial_vehicle"}
+_DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "these", "those", "that", "our"}
+_NP_STOPS = {
+    "and", "or", "but", "was", "were", "is", "are", "of", "with", "by", "for", "to", "from", "in", "on",
+    "at", "that", "which", "who", "as", "than", "like", "also", "display", "unveiled", "fired", "launched",
+}
+
+
+# --- compiled vocabularies ---
+@cache
+def _category_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    r = rules()
+    lookup = {phrase_key(p): slug for slug, phrases in r.categories.items() for p in phrases}
+    return compile_phrases([*lookup, *r.not_categories, *(p for ps in r.categories.values() for p in ps)],
+                           plural=True), lookup
+
+
+def _category_of(phrase: str) -> str | None:
+    _, lookup = _category_regex()
+    key = phrase_key(phrase)
+    for candidate in (key, key[:-1], key[:-2]):
+        if candidate in lookup:
+            return lookup[candidate]
+    if key.isupper() or phrase.rstrip("s").isupper():
+        return lookup.get(phrase_key(phrase.rstrip("s")))
+    return None
+
+
+def _find_categories(text: str) -> list[tuple[re.Match[str], str]]:
+    regex, _ = _category_regex()
+    found = []
+    for match in regex.finditer(text):
+        slug = _category_of(match.group())
+        if slug is not None:
+            found.append((match, slug))
+    return found
+
+
+@cache
+def _fuel_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    r = rules()
+    lookup = {phrase_key(p): fuel for fuel, phrases in r.fuel.items() for p in phrases}
+    return compile_phrases(list(lookup)), lookup
+
+
+@cache
+def _regexes() -> dict[str, re.Pattern[str]]:
+    r = rules()
+    return {
+        "capability": compile_phrases(r.capability_cues),
+        "break": re.compile(
+            r"[,;:()\[\]\"“”]|\s(?:" + "|".join(re.escape(b.strip()) for b in r.clause_breaks if not b.startswith(","))
+            + r")\b", re.IGNORECASE),
+        "modifier": re.compile(r"\b(?:" + "|".join(r.capability_modifiers) + r")\b", re.IGNORECASE),
+        "status": compile_phrases(r.status_modifiers),
+        "hypothetical": re.compile(
+            r"(?:" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in r.hypothetical) + r")\s+(?:\w+\s+){0,2}$",
+            re.IGNORECASE),
+        "gathering": compile_phrases(r.gatherings, plural=True),
+        "according": re.compile(r"\baccording\s+to\s+(?P<who>[^,;:.()]+)", re.IGNORECASE),
+        "verb": re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + "|".join(r.attribution.verbs) + r")\b"),
+        "location": re.compile(
+            r"\b(?:" + "|".join(r.location_prepositions) + r")\s+(?:the\s+)?"
+            r"(?P<loc>(?:[A-Z][\w.\-]*['’]s\s+(?:[a-z]+\s+)?)?[A-Z][\w.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.\-]*)*)"),
+    }
+
+
+@cache
+def _event_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    lookup = {phrase_key(p): kind for kind, phrases in rules().events.items() for p in phrases}
+    return compile_phrases(list(lookup)), lookup
+
+
+@cache
+def _relation_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    lookup = {phrase_key(p): kind for kind, phrases in rules().relations.items() for p in phrases}
+    return compile_phrases(list(lookup)), lookup
+
+
+@cache
+def _quantities() -> list[tuple[str, str, re.Pattern[str]]]:
+    return [(q.id, q.attribute, re.compile(q.pattern, re.IGNORECASE)) for q in rules().quantities]
+
+
+@cache
+def _warheads() -> list[tuple[str, str, re.Pattern[str]]]:
+    return [(w.id, w.value, re.compile(w.pattern, re.IGNORECASE)) for w in rules().warheads]
+
+
+@cache
+def _unit_lookup() -> dict[str, str]:
+    return {phrase_key(word): unit for unit, words in rules().units.items() for word in words}
+
+
+def _singular(noun: str) -> str:
+    if noun.isupper() or not noun.endswith("s"):
+        return noun.rstrip("s") if noun.isupper() and noun.endswith("s") else noun
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("ches", "shes", "xes", "sses")):
+        return noun[:-2]
+    return noun[:-1]
+
+
+# --- working state ---
+@dataclass
+class Zone:
+    mention: Mention
+    start: int  # start of the noun phrase
+    end: int
+
+
+@dataclass
+class Attribution:
+    claimant: str
+    start: int  # claims at or after this offset are attributed (the whole sentence for "according to")
+
+
+@dataclass
+class Builder:
+    found: FoundSystem
+    claims: list[ExtractedClaim] = field(default_factory=list)
+    events: list[ExtractedEvent] = field(default_factory=list)
+    mentions: list[Span] = field(default_factory=list)
+
+    def claim(self, claim: ExtractedClaim) -> None:
+        if not any(c.attribute == claim.attribute and c.value == claim.value and c.start == claim.start
+                   for c in self.claims):
+            self.claims.append(claim)
+
+    def category(self) -> str | None:
+        article = [c.value for c in self.claims if c.attribute == "category"]
+        return article[0] if article else self.found.category
+
+
+class Extractor:
+    def __init__(self, document: Document):
+        self.doc = document
+        self.text = document.text
+        self.sentences = sentences(self.text)
+        found, self.mentions = MentionFinder(self.text, self.sentences).run()
+        self.builders = {key: Builder(system) for key, system in found.items()}
+        self.scene: tuple[int, FoundDate | None, str | None, int] | None = None  # sentence, date, place, start
+        self.last_primary: list[tuple[int, str]] = []  # (sentence index, system key)
+        self._new_mentions: list[Mention] = []  # look-alikes created while reading relations
+
+    # -- entry point --
+    def run(self) -> Extraction:
+        by_sentence: dict[int, list[Mention]] = {}
+        for mention in self.mentions:
+            by_sentence.setdefault(mention.sentence, []).append(mention)
+        for sentence in self.sentences:
+            mentions = by_sentence.get(sentence.index, [])
+            mentions = self._relations(sentence, mentions)
+            self._sentence(sentence, mentions)
+        return Extraction(document=self.doc, extractor_version=extractor_version(), systems=self._systems())
+
+    def _sentence(self, sentence: Sentence, mentions: list[Mention]) -> None:
+        attributions = self._attributions(sentence)
+        primary = [m for m in mentions if m.primary]
+        for mention in mentions:
+            self.builders[mention.key].mentions.append(Span(start=mention.start, end=mention.end,
+                                                            text=mention.surface))
+        zones = self._zones(sentence, mentions)
+        if not primary:
+            antecedent = self._antecedent(sentence)
+            if antecedent is not None:
+                fake = Mention(antecedent, sentence.start, sentence.start, "", sentence.index, "coreference")
+                zones = [Zone(fake, sentence.start, sentence.end)]
+                primary = [fake]
+        head_end = zones[0].start if zones else sentence.end
+        for zone in zones:
+            self._zone_facts(sentence, zone, attributions)
+        if len(primary) == 1 and head_end > sentence.start:
+            self._facts(sentence, primary[0].key, sentence.start, head_end, attributions, head=True)
+        self._categories(sentence, zones, attributions)
+        self._events(sentence, zones, primary, head_end, attributions)
+        if primary:
+            self.last_primary.append((sentence.index, primary[-1].key))
+
+    # -- noun phrases and zones --
+    def _np_start(self, sentence: Sentence, position: int) -> int:
+        words = list(re.finditer(r"[\w'’\-]+", self.text[sentence.start:position]))
+        start = position
+        for word in reversed(words[-7:]):
+            gap = self.text[sentence.start + word.end() : start]
+            if gap.strip():
+                break
+            token = word.group()
+            if token.casefold() in _NP_STOPS:
+                break
+            start = sentence.start + word.start()
+            if token.casefold() in _DETERMINERS or token.endswith(("'s", "’s")):
+                break
+        return start
+
+    def _zones(self, sentence: Sentence, mentions: list[Mention]) -> list[Zone]:
+        starts = [self._np_start(sentence, m.start) for m in mentions]
+        zones = []
+        for i, mention in enumerate(mentions):
+            end = starts[i + 1] if i + 1 < len(mentions) else sentence.end
+            zones.append(Zone(mention, starts[i], max(end, mention.end)))
+        return zones
+
+    # -- coreference: "It was tested last spring." --
+    def _antecedent(self, sentence: Sentence) -> str | None:
+        coref = rules().coreference
+        opening = re.sub(r"^(?:but|and|however|meanwhile|still),?\s+", "", sentence.text, flags=re.IGNORECASE)
+        lowered = opening.casefold()
+        if re.match(coref.expletive, lowered):
+            return None
+        wanted = None
+        first = re.match(r"[\w'’]+", lowered)
+        if first and first.group() in coref.pronouns:
+            wanted = "any"
+        for description, kind in coref.descriptions.items():
+            if lowered.startswith(description + " "):
+                wanted = kind
+        if wanted is None:
+            return None
+        for index, key in reversed(self.last_primary):
+            if sentence.index - index > coref.max_distance:
+                return None
+            category = self.builders[key].category()
+            fits = {
+                "any": True,
+                "missile": category is None or category in MISSILE_CATEGORIES,
+                "drone": category is None or category in DRONE_CATEGORIES,
+                "aircraft": category is None or category in AIRCRAFT_CATEGORIES,
+                "submarine": category in (None, "submarine"),
+            }[wanted]
+            if fits:
+                return key
+        return None
+
+    # -- relations, including unnamed look-alikes --
+    def _relations(self, sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
+        regex, lookup = _relation_regex()
+        for cue in regex.finditer(self.text, sentence.start, sentence.end):
+            kind = lookup.get(phrase_key(cue.group()))
+            target = next((m for m in mentions if 0 <= m.start - cue.end() <= 40
+                           and self._np_start(sentence, m.start) <= cue.end() + 1), None)
+            if kind is None or target is None:
+                continue
+            before = [m for m in mentions if m.end <= cue.start() and m is not target]
+            subject = before[-1].key if before else None
+            if subject is None and kind == "resembles":
+                subject = self._lookalike(sentence, cue.start(), target, mentions)
+            if subject is None or subject == target.key:
+                continue
+            target.primary = False
+            quote = self._quote(sentence)
+            claimant = self._claimant(self._attributions(sentence), cue.start())
+            self.builders[subject].claim(ExtractedClaim(
+                attribute=kind, value=self.builders[target.key].found.name, claimant=claimant,
+                rule=f"relation.{kind}", **quote))
+            mentions = sorted({id(m): m for m in [*mentions, *self._new_mentions]}.values(),
+                              key=lambda m: m.start)
+            self._new_mentions = []
+        return mentions
+
+    def _lookalike(self, sentence: Sentence, cue_start: int, target: Mention, mentions: list[Mention]) -> str | None:
+        """"one of the newly created drones, with an appearance reminiscent of the American Reaper"."""
+        window_start = max([sentence.start, *(m.end for m in mentions if m.end <= cue_start)])
+        nouns = _find_categories(self.text[window_start:cue_start])
+        if not nouns:
+            return None
+        match, slug = nouns[-1]
+        noun_start, noun_end = window_start + match.start(), window_start + match.end()
+        singular = _singular(match.group())
+        name = f"{target.surface}-like {singular}"
+        key = fold(name)
+        if key not in self.builders:
+            self.builders[key] = Builder(FoundSystem(key=key, name=name))
+        mention = Mention(key, noun_start, noun_end, self.text[noun_start:noun_end], sentence.index, "lookalike")
+        self._new_mentions = [mention]
+        self.builders[key].claim(ExtractedClaim(attribute="category", value=slug, rule="category.lookalike",
+                                                **self._quote(sentence)))
+        return key
+
+    # -- claimants --
+    def _attributions(self, sentence: Sentence) -> list[Attribution]:
+        regexes = _regexes()
+        found: list[Attribution] = []
+        for match in regexes["according"].finditer(self.text, sentence.start, sentence.end):
+            who = self._normalise_claimant(match.group("who"))
+            if who:
+                found.append(Attribution(who, sentence.start))
+        role_words = set(rules().attribution.role_words)
+        for match in regexes["verb"].finditer(self.text, sentence.start, sentence.end):
+            words = list(re.finditer(r"[\w'’.\-]+", self.text[sentence.start:match.start()]))
+            taken: list[str] = []
+            for word in reversed(words[-7:]):
+                token = word.group()
+                if token[0].isupper() or token.casefold() in role_words or token.casefold().rstrip("'’s") in role_words:
+                    taken.insert(0, token)
+                    continue
+                break
+            who = self._normalise_claimant(" ".join(taken))
+            if not who:
+                continue
+            rest = self.text[match.end():sentence.end].strip(" .!?\"”’'")
+            found.append(Attribution(who, sentence.start if not rest else match.start()))
+        return found
+
+    @staticmethod
+    def _normalise_claimant(raw: str) -> str | None:
+        words = [w for w in re.split(r"\s+", raw.strip()) if w]
+        while words and words[0].casefold() in _DETERMINERS | {"according", "to"}:
+            words.pop(0)
+        while words and words[-1].casefold() in {"report", "reports", "reported", "the", "of"}:
+            words.pop()
+        if not words:
+            return None
+        acronyms = [w for w in words if re.fullmatch(r"[A-Z]{3,}", w)]
+        who = acronyms[-1] if acronyms else " ".join(words)
+        if who.casefold() in rules().attribution.not_claimants or len(who) < 2:
+            return None
+        if not acronyms and not any(w[0].isupper() for w in words) and len(words) == 1 and \
+                words[0].casefold() not in {"analysts", "experts", "officials", "observers", "researchers"}:
+            return None
+        return who.strip(" ,.")
+
+    @staticmethod
+    def _claimant(attributions: list[Attribution], position: int) -> str | None:
+        applicable = [a for a in attributions if a.start <= position]
+        return applicable[-1].claimant if applicable else None
+
+    # -- facts --
+    def _quote(self, sentence: Sentence) -> dict:
+        return {"quote": sentence.text, "start": sentence.start, "end": sentence.end}
+
+    def _zone_facts(self, sentence: Sentence, zone: Zone, attributions: list[Attribution]) -> None:
+        builder = self.builders[zone.mention.key]
+        prefix = self.text[zone.start:zone.mention.start]
+        if builder.found.country is None:
+            for demonym, country in rules().demonyms.items():
+                if re.search(rf"\b{re.escape(demonym)}\b", prefix):
+                    builder.found.country = country
+        for match in _regexes()["modifier"].finditer(prefix):
+            builder.claim(ExtractedClaim(attribute="capability", value=match.group(), rule="capability.modifier",
+                                         claimant=self._claimant(attributions, zone.start), **self._quote(sentence)))
+        for match in _regexes()["status"].finditer(prefix):
+            builder.claim(ExtractedClaim(attribute="status", value=match.group().casefold(), rule="status.modifier",
+                                         claimant=self._claimant(attributions, zone.start), **self._quote(sentence)))
+        self._facts(sentence, zone.mention.key, zone.start, zone.end, attributions)
+
+    def _facts(self, sentence: Sentence, key: str, start: int, end: int, attributions: list[Attribution],
+               head: bool = False) -> None:
+        builder = self.builders[key]
+        segment = self.text[start:end]
+        quote = self._quote(sentence)
+
+        def add(attribute: str, value: str, rule: str, at: int, **extra) -> None:
+            builder.claim(ExtractedClaim(attribute=attribute, value=value, rule=rule,
+                                         claimant=self._claimant(attributions, start + at), **quote, **extra))
+
+        fuel_regex, fuel_lookup = _fuel_regex()
+        for match in fuel_regex.finditer(segment):
+            add("fuel", fuel_lookup[phrase_key(match.group())], "fuel.phrase", match.start())
+        for match in _regexes()["capability"].finditer(segment):
+            if head and match.start() > 0:
+                continue  # before the first mention only an opening "Capable of …, the X" counts
+            tail = segment[match.end():]
+            stop = _regexes()["break"].search(tail)
+            value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
+            if len(value.split()) >= 2 and len(value) <= 160:
+                add("capability", value, "capability.cue", match.start())
+        for rule_id, attribute, pattern in _quantities():
+            for match in pattern.finditer(segment):
+                number_text = match.group("num")
+                number = rules().number_words.get(number_text.casefold())
+                if number is None:
+                    try:
+                        number = float(number_text.replace(",", "").rstrip("."))
+                    except ValueError:
+                        continue
+                unit = None
+                if "unit" in pattern.groupindex and match.group("unit"):
+                    unit = _unit_lookup().get(phrase_key(match.group("unit")), match.group("unit").casefold())
+                value = f"{number:g}"
+                add(attribute, value, rule_id, match.start(), value_number=float(number), unit=unit)
+        for rule_id, value, pattern in _warheads():
+            for match in pattern.finditer(segment):
+                add("warhead", value, rule_id, match.start())
+
+    def _categories(self, sentence: Sentence, zones: list[Zone], attributions: list[Attribution]) -> None:
+        quote = self._quote(sentence)
+        for i, zone in enumerate(zones):
+            mention = zone.mention
+            if mention.rule == "coreference":
+                post = self.text[zone.start:zone.end]
+                copula = re.match(r"[\w'’]+\s+(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)", post)
+                if copula:
+                    self._category_claim(mention.key, copula.group(1), "category.copula", attributions,
+                                         zone.start, quote)
+                continue
+            builder = self.builders[mention.key]
+            before = self.text[max(sentence.start, mention.start - 90):mention.start]
+            cues = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in rules().name_cues)
+            for match, slug in _find_categories(before):
+                rest = before[match.end():]
+                if re.fullmatch(rf"\s*,?\s*(?:(?:{cues})\s+)?(?:the\s+)?[\"“‘']?", rest, re.IGNORECASE):
+                    builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
+                                                 claimant=self._claimant(attributions, mention.start), **quote))
+            post = self.text[mention.end:zone.end]
+            head = _find_categories(post[:60])
+            if head and not post[: head[0][0].start()].strip(" \"”’'"):
+                match, slug = head[0]
+                builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
+                                             claimant=self._claimant(attributions, mention.end), **quote))
+                if match.group().endswith("s"):
+                    self._coordinated(zones, i, slug, attributions, quote)
+            apposition = re.match(
+                r"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s[^,;:()]*)",
+                post)
+            if apposition and len(apposition.group(1).split()) <= 12:
+                chunk = apposition.group(1).strip()
+                if self._category_claim(mention.key, chunk, "category.apposition", attributions, mention.end, quote) \
+                        and _regexes()["modifier"].search(chunk):
+                    builder.claim(ExtractedClaim(attribute="capability", value=chunk, rule="capability.apposition",
+                                                 claimant=self._claimant(attributions, mention.end), **quote))
+            copula = re.match(r"\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)", post)
+            if copula:
+                self._category_claim(mention.key, copula.group(1), "category.copula", attributions, mention.end, quote)
+
+    def _category_claim(self, key, chunk, rule, attributions, position, quote) -> bool:
+        found = _find_categories(chunk)
+        if not found:
+            return False
+        self.builders[key].claim(ExtractedClaim(attribute="category", value=found[-1][1], rule=rule,
+                                                claimant=self._claimant(attributions, position), **quote))
+        return True
+
+    def _coordinated(self, zones: list[Zone], index: int, slug: str, attributions, quote) -> None:
+        """"the Hwasong-17 and Hwasong-18 ICBMs": a plural head noun covers the whole list."""
+        j = index
+        while j > 0:
+            previous = zones[j - 1]
+            gap = self.text[previous.mention.end:zones[j].mention.start]
+            if not re.fullmatch(r"\s*(?:,|and|or|, and|, or)\s*(?:the\s+)?", gap):
+                break
+            self.builders[previous.mention.key].claim(ExtractedClaim(
+                attribute="category", value=slug, rule="category.head",
+                claimant=self._claimant(attributions, previous.mention.end), **quote))
+            j -= 1
+
+    # -- events --
+    def _events(self, sentence: Sentence, zones: list[Zone], primary: list[Mention], head_end: int,
+                attributions: list[Attribution]) -> None:
+        regex, lookup = _event_regex()
+        cues = []
+        for match in regex.finditer(self.text, sentence.start, sentence.end):
+            if _regexes()["hypothetical"].search(self.text[sentence.start:match.start()]):
+                continue
+            cues.append((match, lookup[phrase_key(match.group())]))
+        dates = find_dates(sentence.text, sentence.start, self.doc.published)
+        place = self._location(sentence.start, sentence.end)
+        if _regexes()["gathering"].search(sentence.text) and (dates or place):
+            self.scene = (sentence.index, dates[0] if dates else None, place, sentence.start)
+        if not cues or not primary:
+            return
+        by_system: dict[str, dict[str, tuple[re.Match[str], FoundDate | None, str | None]]] = {}
+        for n, (cue, kind) in enumerate(cues):
+            if cue.start() < head_end or zones[0].mention.rule == "coreference":
+                systems = [m.key for m in primary]
+            else:
+                owner = next((z for z in zones if z.start <= cue.start() < z.end), None)
+                if owner is None or not owner.mention.primary:
+                    continue
+                systems = [owner.mention.key]
+            next_cue = cues[n + 1][0].start() if n + 1 < len(cues) else sentence.end
+            clause_end = re.search(r"[,;:()]", self.text[cue.end():next_cue])
+            if clause_end:
+                next_cue = cue.end() + clause_end.start()
+            date = self._date_for(cue, [c for c, _ in cues], dates)
+            location = self._location(cue.end(), next_cue)
+            for key in systems:
+                by_system.setdefault(key, {}).setdefault(kind, (cue, date, location))
+        for key, kinds in by_system.items():
+            if "test" in kinds:
+                kinds.pop("launch", None)
+            for kind, (cue, date, location) in kinds.items():
+                self.builders[key].events.append(self._event(sentence, kind, cue, date, location, attributions))
+
+    def _event(self, sentence, kind, cue, date, location, attributions) -> ExtractedEvent:
+        start, end = sentence.start, sentence.end
+        rule = f"event.{kind}"
+        if kind == "display" and (date is None or location is None) and self.scene is not None:
+            index, scene_date, scene_place, scene_start = self.scene
+            if 0 <= sentence.index - index <= rules().scene_sentences and (scene_date or scene_place):
+                date = date or scene_date
+                location = location or scene_place
+                start, rule = min(start, scene_start), "event.display+scene"
+        return ExtractedEvent(
+            kind=kind, date=date.date if date else None, date_precision=date.precision if date else None,
+            location=location, claimant=self._claimant(attributions, cue.start()),
+            quote=self.text[start:end], start=start, end=end, rule=rule)
+
+    @staticmethod
+    def _date_for(cue, cues, dates: list[FoundDate]) -> FoundDate | None:
+        """A date belongs to the nearest cue before it, else to the first cue after it."""
+        for date in dates:
+            preceding = [c for c in cues if c.end() <= date.start]
+            owner = preceding[-1] if preceding else min(cues, key=lambda c: c.start())
+            if owner is cue:
+                return date
+        return None
+
+    def _location(self, start: int, end: int) -> str | None:
+        not_places = set(rules().location_not) | set(rules().demonyms)
+        for match in _regexes()["location"].finditer(self.text, start, end):
+            place = match.group("loc").rstrip(".,")
+            first = place.split()[0]
+            if first in not_places or place in not_places or re.fullmatch(r"[\d\W]+", place):
+                continue
+            if any(place.startswith(m.surface) for m in self.mentions if m.start == match.start("loc")):
+                continue
+            return place
+        return None
+
+    # -- output --
+    def _systems(self) -> list[ExtractedSystem]:
+        systems = []
+        for builder in self.builders.values():
+            if not builder.mentions:
+                continue
+            found = builder.found
+            claims = list(builder.claims)
+            if found.reference is not None and not any(c.attribute == "category" for c in claims):
+                claims.append(ExtractedClaim(attribute="category", value=found.reference.category,
+                                             rule="reference-list"))
+            aliases = [ExtractedAlias(name=found.name, kind=alias_kind(found.name, found.name)
+                                      if alias_kind(found.name, found.name) == "designation" else "name")]
+            for surface in found.surfaces:
+                if surface != found.name and fold(surface) not in {fold(a.name) for a in aliases}:
+                    aliases.append(ExtractedAlias(name=surface, kind=alias_kind(surface, found.name)))
+            if found.reference is not None:
+                for alias in found.reference.aliases:
+                    if fold(alias) not in {fold(a.name) for a in aliases}:
+                        aliases.append(ExtractedAlias(name=alias, kind=alias_kind(alias, found.name)))
+            systems.append(ExtractedSystem(
+                name=found.name, aliases=aliases, country=found.country, known=found.reference is not None,
+                claims=claims, events=builder.events, mentions=builder.mentions))
+        return sorted(systems, key=lambda s: s.mentions[0].start)
+
+
+def extract(document: Document) -> Extraction:
+    """Systems, claims, events and relations stated in one document."""
+    return Extractor(document).run()
+

@@ -1,0 +1,162 @@
+"""Pydantic models at the boundary: documents that enter, records the extractor produces,
+and the export shape of contract §5 that users' scripts rely on."""
+
+import datetime as dt
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+Precision = Literal["day", "month", "season", "year"]
+_SEASON_CODES = {3: "21", 6: "22", 9: "23", 12: "24"}  # EDTF (ISO 8601-2) seasons
+
+
+def edtf(day: dt.date | None, precision: Precision | None) -> str | None:
+    """A date at its precision: 2023-07-12, 2023-07, 2023-21 (spring, EDTF), 2023."""
+    if day is None:
+        return None
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if precision == "season":
+        return f"{day.year:04d}-{_SEASON_CODES.get(day.month, f'{day.month:02d}')}"
+    return day.isoformat()
+
+
+class Document(BaseModel):
+    """One article to extract from: normalised text plus metadata."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    published: dt.date | None = None
+    published_precision: Precision | None = None
+    language: str | None = None
+    path: str = "-"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+class ExtractedClaim(BaseModel):
+    attribute: str
+    value: str
+    value_number: float | None = None
+    unit: str | None = None
+    claimant: str | None = None
+    quote: str | None = None
+    start: int | None = None
+    end: int | None = None
+    rule: str
+
+
+class ExtractedEvent(BaseModel):
+    kind: str
+    date: dt.date | None = None
+    date_precision: Precision | None = None
+    location: str | None = None
+    claimant: str | None = None
+    quote: str
+    start: int
+    end: int
+    rule: str
+
+
+class ExtractedAlias(BaseModel):
+    name: str
+    kind: Literal["name", "designation", "transliteration", "nickname", "descriptor"]
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class ExtractedSystem(BaseModel):
+    name: str
+    aliases: list[ExtractedAlias] = []
+    country: str | None = None
+    known: bool = Field(False, description="True when the system is in the reference list.")
+    claims: list[ExtractedClaim] = []
+    events: list[ExtractedEvent] = []
+    mentions: list[Span] = []
+
+    def best(self, attribute: str) -> str | None:
+        """The best-supported value: the article's claims over the reference list, then the count."""
+        scores: dict[str, int] = {}
+        for claim in self.claims:
+            if claim.attribute == attribute:
+                scores[claim.value] = scores.get(claim.value, 0) + (1 if claim.rule == "reference-list" else 10)
+        return max(scores, key=lambda value: scores[value]) if scores else None
+
+
+class Extraction(BaseModel):
+    document: Document
+    extractor_version: str
+    systems: list[ExtractedSystem]
+
+
+# --- Export shape (contract §5) ---
+
+
+class ClaimOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attribute: str
+    value: str
+    unit: str | None
+    quote: str | None
+    start: int | None
+    end: int | None
+    claimant: str | None
+    source_id: int | None
+    extractor: str
+
+
+class EventOut(BaseModel):
+    kind: str
+    date: str | None = Field(description="EDTF: 2023-07-12, 2023-07, 2023-21 (spring), 2023.")
+    date_precision: Precision | None
+    location: str | None
+    quote: str
+    source_id: int | None
+
+
+class SystemOut(BaseModel):
+    id: int | None
+    name: str
+    aliases: list[str]
+    country: str | None
+    category: str | None
+    fuel: str | None
+    claims: list[ClaimOut]
+    events: list[EventOut]
+
+
+class SourceOut(BaseModel):
+    id: int | None = None
+    title: str | None
+    publisher: str | None = None
+    url: str | None
+    published: str | None
+    sha256: str
+
+
+class DocumentExtraction(BaseModel):
+    """What `catalogue extract --json` prints for one document."""
+
+    source: SourceOut
+    systems: list[SystemOut]
+
+
+class ExportOut(BaseModel):
+    format: Literal["catalogue-export/1"] = "catalogue-export/1"
+    sources: list[SourceOut]
+    systems: list[SystemOut]
