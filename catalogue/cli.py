@@ -8,7 +8,9 @@ import typer
 from rich.console import Console
 
 from catalogue import db as database
-from catalogue.errors import CatalogueError
+from catalogue import output
+from catalogue.errors import CatalogueError, InputError
+from catalogue.readers import Metadata, Reader
 
 app = typer.Typer(no_args_is_help=True, help="A weapons-system catalogue built from news articles.")
 db_app = typer.Typer(no_args_is_help=True, help="Create, migrate and inspect the database schema.")
@@ -118,6 +120,81 @@ def hoist_db_option(argv: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return hoisted + rest
+
+
+PathsArgument = Annotated[list[str], typer.Argument(help="Files, folders, or - for standard input.")]
+PublishedOption = Annotated[
+    str | None, typer.Option("--published", help="Publication date (2023-07-28) for relative dates.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def metadata_overrides(**values: str | None) -> Metadata | None:
+    given = {key: value for key, value in values.items() if value is not None}
+    if not given:
+        return None
+    try:
+        return Metadata.model_validate(given)
+    except ValueError as exc:
+        raise CatalogueError(f"command line: {exc.errors()[0]['msg']}") from None  # type: ignore[attr-defined]
+
+
+@app.command("extract")
+@user_errors
+def extract_command(paths: PathsArgument, published: PublishedOption = None, json_output: JsonOption = False) -> None:
+    """Show what the extractor finds in articles, without touching any database."""
+    from catalogue.extract import document_output, extract
+
+    reader = Reader(overrides=metadata_overrides(published=published))
+    failed = 0
+    for item in reader.read(paths):
+        if isinstance(item, InputError):
+            failed += 1
+            err.print(f"error: {item}", markup=False)
+            continue
+        result = document_output(extract(item))
+        if json_output:
+            typer.echo(result.model_dump_json())
+            continue
+        rows = [(s.name, s.category, s.fuel, s.country, len(s.claims), len(s.events)) for s in result.systems]
+        output.table(["system", "category", "fuel", "country", "claims", "events"], rows,
+                     title=f"{item.path}: {len(rows)} systems")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+@user_errors
+def eval_command(
+    gold: Annotated[str, typer.Argument(help="Gold file (JSON Lines, see docs/gold-format.md).")],
+    json_output: JsonOption = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List each case's misses.")] = False,
+) -> None:
+    """Score the extractor against a gold file: precision, recall, accuracy."""
+    from pathlib import Path
+
+    from catalogue.evaluate import evaluate, load_gold
+
+    report = evaluate(load_gold(Path(gold)))
+    if json_output:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    rows = [
+        ("systems precision", f"{report.system_precision:.3f}"),
+        ("systems recall", f"{report.system_recall:.3f}"),
+        ("systems F1", f"{report.system_f1:.3f}"),
+        ("category accuracy", f"{report.category_accuracy:.3f}"),
+        ("fuel accuracy", f"{report.fuel_accuracy:.3f}"),
+        ("claim recall", f"{report.claim_recall:.3f}"),
+        ("claimant accuracy", f"{report.claimant_accuracy:.3f}"),
+        ("event recall", f"{report.event_recall:.3f}"),
+    ]
+    output.table(["measure", "score"], rows, title=f"{gold}: {report.cases} cases")
+    if errors:
+        for case in report.errors:
+            for line in [*(f"missing {m}" for m in case.missing), *(f"spurious {s}" for s in case.spurious),
+                         *case.wrong]:
+                typer.echo(f"{case.id}: {line}")
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ One row per system, for SQL users to start from.
 | slug | systems.slug |
 | name | systems.name |
 | country | systems.country |
-| category | best-supported category claim: confirmed first, then the articles' own claims over the reference list, then the number of agreeing claims; retracted and disputed claims never count |
+| category | best-supported category claim: confirmed first, then the articles' own claims over the reference list, then the number of agreeing claims; retracted and disputed claims never count; a stated range class (icbm, irbm, mrbm, srbm, slbm) refines a generic ballistic_missile |
 | fuel | best-supported fuel claim, by the same rule |
 | claim_count | number of claims about the system |
 | source_count | number of sources mentioning it |

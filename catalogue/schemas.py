@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Precision = Literal["day", "month", "season", "year"]
+BALLISTIC_CLASSES = {"icbm", "irbm", "mrbm", "srbm", "slbm"}
 _SEASON_CODES = {3: "21", 6: "22", 9: "23", 12: "24"}  # EDTF (ISO 8601-2) seasons
 
 
@@ -94,6 +95,8 @@ class ExtractedSystem(BaseModel):
         for claim in self.claims:
             if claim.attribute == attribute:
                 scores[claim.value] = scores.get(claim.value, 0) + (1 if claim.rule == "reference-list" else 10)
+        if attribute == "category" and BALLISTIC_CLASSES & scores.keys():
+            scores.pop("ballistic_missile", None)  # a stated range class refines "ballistic missile"
         return max(scores, key=lambda value: scores[value]) if scores else None
 
 

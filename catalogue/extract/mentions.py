@@ -105,7 +105,7 @@ def _cue_pattern() -> re.Pattern[str]:
     name = r"[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){0,3}"
     return re.compile(
         rf"(?P<head>{head}),?\s+(?:(?:is|was|which\s+is|which\s+was)\s+)?(?:{cues})\s+(?:the\s+)?"
-        rf"[\"“‘']?(?P<name>{name})[\"”’']?",
+        rf"[\"“‘']?(?P<name>(?-i:{name}))[\"”’']?",
         re.IGNORECASE,
     )
 

@@ -16,13 +16,19 @@ from catalogue.extract.normalize import alias_kind, fold
 from catalogue.extract.rules import extractor_version, rules
 from catalogue.extract.text import Sentence, compile_phrases, phrase_key, sentences
 from catalogue.schemas import (
+    ClaimOut,
     Document,
+    DocumentExtraction,
+    EventOut,
     ExtractedAlias,
     ExtractedClaim,
     ExtractedEvent,
     ExtractedSystem,
     Extraction,
+    SourceOut,
     Span,
+    SystemOut,
+    edtf,
 )
 
 MISSILE_CATEGORIES = {
@@ -140,6 +146,14 @@ class Zone:
     mention: Mention
     start: int  # start of the noun phrase
     end: int
+    continuation: bool = False  # the subject's predicate, resumed after a comparison
+
+
+_REPORTED_OPENING = re.compile(
+    r"^[^,;]{0,60}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
+    r"(?:\s+that)?\s+"
+)
+_MAIN_VERB = re.compile(r",\s+(?=(?:is|are|was|were|has|have|had|can|could|will|would|flew|carries|uses)\b)")
 
 
 @dataclass
@@ -212,8 +226,10 @@ class Extractor:
 
     # -- noun phrases and zones --
     def _np_start(self, sentence: Sentence, position: int) -> int:
+        """Where the noun phrase ending at position starts: back to its determiner ("the even more
+        advanced"), else back to the first verb-like word ("Iran displayed | Mohajer-6")."""
         words = list(re.finditer(r"[\w'’\-]+", self.text[sentence.start:position]))
-        start = position
+        start, before_verb = position, None
         for word in reversed(words[-7:]):
             gap = self.text[sentence.start + word.end() : start]
             if gap.strip():
@@ -221,17 +237,26 @@ class Extractor:
             token = word.group()
             if token.casefold() in _NP_STOPS:
                 break
+            if before_verb is None and re.search(r"(?:ed|ing)$", token) and token.islower():
+                before_verb = start
             start = sentence.start + word.start()
             if token.casefold() in _DETERMINERS or token.endswith(("'s", "’s")):
-                break
-        return start
+                return start
+        return before_verb if before_verb is not None else start
 
     def _zones(self, sentence: Sentence, mentions: list[Mention]) -> list[Zone]:
         starts = [self._np_start(sentence, m.start) for m in mentions]
-        zones = []
+        zones: list[Zone] = []
         for i, mention in enumerate(mentions):
-            end = starts[i + 1] if i + 1 < len(mentions) else sentence.end
-            zones.append(Zone(mention, starts[i], max(end, mention.end)))
+            end = max(starts[i + 1] if i + 1 < len(mentions) else sentence.end, mention.end)
+            subject = next((z.mention for z in reversed(zones) if z.mention.primary), None)
+            resumed = _MAIN_VERB.search(self.text, mention.end, end) if not mention.primary else None
+            if resumed and subject is not None:
+                # "The KN-23, modelled on Russia's Iskander, is designed to …": the verb is the subject's.
+                zones.append(Zone(mention, starts[i], resumed.start()))
+                zones.append(Zone(subject, resumed.start(), end, continuation=True))
+            else:
+                zones.append(Zone(mention, starts[i], end))
         return zones
 
     # -- coreference: "It was tested last spring." --
@@ -245,9 +270,11 @@ class Extractor:
         first = re.match(r"[\w'’]+", lowered)
         if first and first.group() in coref.pronouns:
             wanted = "any"
-        for description, kind in coref.descriptions.items():
-            if lowered.startswith(description + " "):
-                wanted = kind
+        reported = _REPORTED_OPENING.match(lowered)
+        for candidate in (lowered, lowered[reported.end():] if reported else None):
+            for description, kind in coref.descriptions.items():
+                if candidate is not None and candidate.startswith(description + " "):
+                    wanted = kind
         if wanted is None:
             return None
         for index, key in reversed(self.last_primary):
@@ -300,7 +327,9 @@ class Extractor:
         match, slug = nouns[-1]
         noun_start, noun_end = window_start + match.start(), window_start + match.end()
         singular = _singular(match.group())
-        name = f"{target.surface}-like {singular}"
+        words = target.surface.split()
+        short = " ".join(words[1:]) if len(words) > 1 and any(ch.isdigit() for ch in words[0]) else target.surface
+        name = f"{short}-like {singular}"
         key = fold(name)
         if key not in self.builders:
             self.builders[key] = Builder(FoundSystem(key=key, name=name))
@@ -320,10 +349,15 @@ class Extractor:
                 found.append(Attribution(who, sentence.start))
         role_words = set(rules().attribution.role_words)
         for match in regexes["verb"].finditer(self.text, sentence.start, sentence.end):
-            words = list(re.finditer(r"[\w'’.\-]+", self.text[sentence.start:match.start()]))
+            head = self.text[sentence.start:match.start()]
+            words = list(re.finditer(r"[\w'’.\-]+", head))
             taken: list[str] = []
+            boundary = len(head)
             for word in reversed(words[-7:]):
                 token = word.group()
+                if head[word.end():boundary].strip():
+                    break  # punctuation ends the claimant's name
+                boundary = word.start()
                 if token[0].isupper() or token.casefold() in role_words or token.casefold().rstrip("'’s") in role_words:
                     taken.insert(0, token)
                     continue
@@ -332,7 +366,11 @@ class Extractor:
             if not who:
                 continue
             rest = self.text[match.end():sentence.end].strip(" .!?\"”’'")
-            found.append(Attribution(who, sentence.start if not rest else match.start()))
+            first_word = words[-len(taken)] if taken else None
+            parenthetical = first_word is not None and \
+                self.text[sentence.start:sentence.start + first_word.start()].rstrip().endswith(",")
+            whole = not rest or parenthetical
+            found.append(Attribution(who, sentence.start if whole else match.start()))
         return found
 
     @staticmethod
@@ -364,6 +402,9 @@ class Extractor:
 
     def _zone_facts(self, sentence: Sentence, zone: Zone, attributions: list[Attribution]) -> None:
         builder = self.builders[zone.mention.key]
+        if zone.continuation:
+            self._facts(sentence, zone.mention.key, zone.start, zone.end, attributions)
+            return
         prefix = self.text[zone.start:zone.mention.start]
         if builder.found.country is None:
             for demonym, country in rules().demonyms.items():
@@ -420,6 +461,8 @@ class Extractor:
         quote = self._quote(sentence)
         for i, zone in enumerate(zones):
             mention = zone.mention
+            if zone.continuation:
+                continue
             if mention.rule == "coreference":
                 post = self.text[zone.start:zone.end]
                 copula = re.match(r"[\w'’]+\s+(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)", post)
@@ -492,7 +535,7 @@ class Extractor:
             self.scene = (sentence.index, dates[0] if dates else None, place, sentence.start)
         if not cues or not primary:
             return
-        by_system: dict[str, dict[str, tuple[re.Match[str], FoundDate | None, str | None]]] = {}
+        by_system: dict[str, list[tuple[str, re.Match[str], FoundDate | None, str | None]]] = {}
         for n, (cue, kind) in enumerate(cues):
             if cue.start() < head_end or zones[0].mention.rule == "coreference":
                 systems = [m.key for m in primary]
@@ -508,11 +551,16 @@ class Extractor:
             date = self._date_for(cue, [c for c, _ in cues], dates)
             location = self._location(cue.end(), next_cue)
             for key in systems:
-                by_system.setdefault(key, {}).setdefault(kind, (cue, date, location))
-        for key, kinds in by_system.items():
-            if "test" in kinds:
-                kinds.pop("launch", None)
-            for kind, (cue, date, location) in kinds.items():
+                by_system.setdefault(key, []).append((kind, cue, date, location))
+        for key, found in by_system.items():
+            # A sentence reports one firing per system ("launched … in its latest test"): the first
+            # firing cue names it and any may carry its date and place. A display is another act.
+            for group in ([f for f in found if f[0] == "display"], [f for f in found if f[0] != "display"]):
+                if not group:
+                    continue
+                kind, cue = group[0][0], group[0][1]
+                date = next((d for _, _, d, _ in group if d is not None), None)
+                location = next((p for _, _, _, p in group if p is not None), None)
                 self.builders[key].events.append(self._event(sentence, kind, cue, date, location, attributions))
 
     def _event(self, sentence, kind, cue, date, location, attributions) -> ExtractedEvent:
@@ -559,7 +607,9 @@ class Extractor:
                 continue
             found = builder.found
             claims = list(builder.claims)
-            if found.reference is not None and not any(c.attribute == "category" for c in claims):
+            stated = {c.value for c in claims if c.attribute == "category"}
+            if found.reference is not None and stated <= {"ballistic_missile"} and \
+                    found.reference.category not in stated:
                 claims.append(ExtractedClaim(attribute="category", value=found.reference.category,
                                              rule="reference-list"))
             aliases = [ExtractedAlias(name=found.name, kind=alias_kind(found.name, found.name)
@@ -581,3 +631,23 @@ def extract(document: Document) -> Extraction:
     """Systems, claims, events and relations stated in one document."""
     return Extractor(document).run()
 
+
+
+def document_output(extraction: Extraction) -> DocumentExtraction:
+    """The extraction in the export shape of contract §5 (ids null: nothing is stored)."""
+    doc, version = extraction.document, extraction.extractor_version
+    source = SourceOut(title=doc.title, publisher=doc.publisher, url=doc.url,
+                       published=edtf(doc.published, doc.published_precision), sha256=doc.sha256)
+    systems = [
+        SystemOut(
+            id=None, name=system.name, aliases=[a.name for a in system.aliases if a.name != system.name],
+            country=system.country, category=system.best("category"), fuel=system.best("fuel"),
+            claims=[ClaimOut(attribute=c.attribute, value=c.value, unit=c.unit, quote=c.quote, start=c.start,
+                             end=c.end, claimant=c.claimant, source_id=None, extractor=f"{c.rule}@{version}")
+                    for c in system.claims],
+            events=[EventOut(kind=e.kind, date=edtf(e.date, e.date_precision), date_precision=e.date_precision,
+                             location=e.location, quote=e.quote, source_id=None) for e in system.events],
+        )
+        for system in extraction.systems
+    ]
+    return DocumentExtraction(source=source, systems=systems)
