@@ -194,7 +194,7 @@ class Reader:
     def read(self, paths: list[str]) -> Iterator[Document | InputError]:
         for path in paths:
             if path == "-":
-                yield from self._guard("-", lambda: [self._from_bytes(sys.stdin.buffer.read(), "-", ".txt")])
+                yield from self._guard("-", lambda: self._from_bytes(sys.stdin.buffer.read(), "-", ".txt"))
                 continue
             target = Path(path)
             if target.is_dir():

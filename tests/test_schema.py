@@ -101,3 +101,20 @@ def test_schema_doc_matches_models():
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
     assert doc.read_text(encoding="utf-8") == render(), "run: python -m catalogue.schema_doc > docs/schema.md"
+
+
+def test_overview_range_class_refines_generic_ballistic(engine):
+    with database.session_scope(engine) as session:
+        source = _source("2" * 64)
+        system = System(slug="khorramshahr", name="Khorramshahr")
+        session.add_all([source, system])
+        session.flush()
+        session.add_all([
+            Claim(system_id=system.id, attribute="category", value="ballistic_missile", source_id=source.id,
+                  extractor="category.head", extractor_version="1"),
+            Claim(system_id=system.id, attribute="category", value="mrbm", extractor="reference-list",
+                  extractor_version="1"),
+        ])
+    with engine.connect() as connection:
+        category = connection.execute(text("SELECT category FROM system_overview")).scalar_one()
+    assert category == "mrbm"

@@ -18,12 +18,11 @@ depends_on = None
 # A stated range class (icbm, irbm, mrbm, srbm, slbm) refines a generic 'ballistic_missile'.
 _DERIVED = """(SELECT c.value FROM claims c
       WHERE c.system_id = s.id AND c.attribute = '{attribute}' AND c.status NOT IN ('retracted', 'disputed')
+        AND NOT (c.value = 'ballistic_missile' AND EXISTS (
+              SELECT 1 FROM claims r WHERE r.system_id = c.system_id AND r.attribute = 'category'
+                AND r.value IN ('icbm', 'irbm', 'mrbm', 'srbm', 'slbm') AND r.status NOT IN ('retracted', 'disputed')))
       GROUP BY c.value
-      ORDER BY CASE WHEN c.value = 'ballistic_missile' AND EXISTS (
-                      SELECT 1 FROM claims r WHERE r.system_id = s.id AND r.attribute = 'category'
-                        AND r.value IN ('icbm', 'irbm', 'mrbm', 'srbm', 'slbm')
-                        AND r.status NOT IN ('retracted', 'disputed')) THEN 1 ELSE 0 END,
-               SUM(CASE WHEN c.status = 'confirmed' THEN 1000
+      ORDER BY SUM(CASE WHEN c.status = 'confirmed' THEN 1000
                         WHEN c.extractor = 'reference-list' THEN 1 ELSE 10 END) DESC,
                MIN(c.id)
       LIMIT 1)"""
