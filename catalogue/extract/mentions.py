@@ -222,10 +222,13 @@ class MentionFinder:
             if self._blocked(match.end()):
                 continue
             name = re.sub(SEPARATOR, "-", surface, count=1) if match.group("sep").isspace() else surface
-            key = fold(name)
-            if key in alias_index():
+            if fold(name) in alias_index():
                 continue  # a reference name the token scan refused (ambiguous or blocked)
-            self._add(key, name, match.start(), match.end(), sentence, "designator", country=family)
+            end = match.end()
+            nickname = re.match(r" ([A-Z][a-z]{2,})\b(?![\-‐‑‒–])", self.text[end:sentence.end])
+            if nickname and nickname.group(1) not in sets["not_names"] and not has_weapon_context(nickname.group(1)):
+                name, end = f"{name} {nickname.group(1)}", end + nickname.end()  # "RS-26 Rubezh"
+            self._add(fold(name), name, match.start(), end, sentence, "designator", country=family)
 
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:

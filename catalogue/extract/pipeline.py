@@ -87,7 +87,7 @@ def _regexes() -> dict[str, re.Pattern[str]]:
     return {
         "capability": compile_phrases(r.capability_cues),
         "break": re.compile(
-            r"[,;:()\[\]\"“”]|\s(?:" + "|".join(re.escape(b.strip()) for b in r.clause_breaks if not b.startswith(","))
+            r",(?!\d)|[;:()\[\]\"“”]|\s(?:" + "|".join(re.escape(b).replace(r"\ ", r"\s+") for b in r.clause_breaks)
             + r")\b", re.IGNORECASE),
         "modifier": re.compile(r"\b(?:" + "|".join(r.capability_modifiers) + r")\b", re.IGNORECASE),
         "status": compile_phrases(r.status_modifiers),
@@ -152,6 +152,11 @@ class Zone:
 _REPORTED_OPENING = re.compile(
     r"^[^,;]{0,60}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
+)
+# Between a name and its head noun: quotes and at most two modifiers ("road-mobile", "new").
+_MODIFIERS_ONLY = re.compile(
+    r"[\s\"”’']*(?:(?!(?:and|or|but|was|were|is|are|of|with|to|from|in|on|at|which|that)\b)"
+    r"(?:[a-z]+-[a-z]+|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
 )
 _MAIN_VERB = re.compile(r",\s+(?=(?:is|are|was|were|has|have|had|can|could|will|would|flew|carries|uses)\b)")
 
@@ -301,13 +306,13 @@ class Extractor:
                            and self._np_start(sentence, m.start) <= cue.end() + 1), None)
             if kind is None or target is None:
                 continue
+            target.primary = False  # "possibly a variant of the Hwasong-18": named only for comparison
             before = [m for m in mentions if m.end <= cue.start() and m is not target]
             subject = before[-1].key if before else None
             if subject is None and kind == "resembles":
                 subject = self._lookalike(sentence, cue.start(), target, mentions)
             if subject is None or subject == target.key:
                 continue
-            target.primary = False
             quote = self._quote(sentence)
             claimant = self._claimant(self._attributions(sentence), cue.start())
             self.builders[subject].claim(ExtractedClaim(
@@ -479,8 +484,8 @@ class Extractor:
                     builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
                                                  claimant=self._claimant(attributions, mention.start), **quote))
             post = self.text[mention.end:zone.end]
-            head = _find_categories(post[:60])
-            if head and not post[: head[0][0].start()].strip(" \"”’'"):
+            head = _find_categories(post[:80])
+            if head and _MODIFIERS_ONLY.fullmatch(post[: head[0][0].start()]):
                 match, slug = head[0]
                 builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
                                              claimant=self._claimant(attributions, mention.end), **quote))
