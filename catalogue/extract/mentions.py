@@ -52,6 +52,12 @@ def alias_index() -> dict[str, AliasEntry]:
 
 
 @cache
+def alias_prefixes() -> frozenset[str]:
+    """Every prefix of every folded alias: a token run whose key is not among them can stop growing."""
+    return frozenset(key[:n] for key in alias_index() for n in range(1, len(key) + 1))
+
+
+@cache
 def family_countries() -> dict[str, str]:
     return {fold(family.prefix): family.country for family in reference().families}
 
@@ -123,6 +129,18 @@ def _noun_pattern() -> re.Pattern[str]:
     )
 
 
+class _Lazy:
+    """A boolean computed on first use: most sentences never need their weapon context."""
+
+    def __init__(self, compute):
+        self._compute, self._value = compute, None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            self._value = bool(self._compute())
+        return self._value
+
+
 class MentionFinder:
     """Finds the mentions of one document, sentence by sentence."""
 
@@ -137,7 +155,7 @@ class MentionFinder:
         for sentence in self.sentences:
             self._cue_names(sentence)
         for sentence in self.sentences:
-            weapons = has_weapon_context(sentence.text)
+            weapons = _Lazy(lambda text=sentence.text: has_weapon_context(text))
             self._reference_names(sentence, weapons)
             self._designators(sentence, weapons)
             self._local(sentence)
@@ -166,13 +184,14 @@ class MentionFinder:
         return _next_word(self.text, end) in _sets()["blocking"]
 
     # -- reference list --
-    def _reference_names(self, sentence: Sentence, weapons: bool) -> None:
-        index = alias_index()
+    def _reference_names(self, sentence: Sentence, weapons: _Lazy) -> None:
+        index, prefixes = alias_index(), alias_prefixes()
         tokens = list(_TOKEN.finditer(self.text, sentence.start, sentence.end))
         i = 0
         while i < len(tokens):
             first = tokens[i]
-            if not (first.group()[0].isupper() or first.group()[0].isdigit()):
+            if not (first.group()[0].isupper() or first.group()[0].isdigit()) or \
+                    fold(first.group()) not in prefixes:
                 i += 1
                 continue
             if first.start() > 0 and _CONTINUES.match(self.text, first.start() - 1) is None:
@@ -188,7 +207,10 @@ class MentionFinder:
                     if not _JOINABLE.fullmatch(gap):
                         break
                     joined += tokens[j].group()
-                entry = index.get(fold(joined))
+                key = fold(joined)
+                if key not in prefixes:
+                    break
+                entry = index.get(key)
                 if entry is not None and not self._blocked(tokens[j].end()):
                     matched = (j, entry)
             if matched is None:
@@ -207,7 +229,7 @@ class MentionFinder:
             i = j + 1
 
     # -- unknown designators: Hwasong-21, Su-75, Shahed-107 --
-    def _designators(self, sentence: Sentence, weapons: bool) -> None:
+    def _designators(self, sentence: Sentence, weapons: _Lazy) -> None:
         sets = _sets()
         families = family_countries()
         for match in _designator().finditer(self.text, sentence.start, sentence.end):
@@ -232,6 +254,9 @@ class MentionFinder:
 
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:
+        lowered = sentence.text.lower()
+        if not any(cue.split()[0] in lowered for cue in rules().name_cues):
+            return
         for match in _cue_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")
             if not name[0].isupper() or name.split()[0] in _sets()["not_names"]:

@@ -2,19 +2,25 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from catalogue.extract.rules import rules
 
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=200_000)
 def fold(name: str) -> str:
     """Lower case, accents, spaces, hyphens, dashes and punctuation removed, transliteration folded."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_like = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    key = _SEPARATORS.sub("", ascii_like.casefold())
+    if name.isascii():
+        key = _SEPARATORS.sub("", name.lower())
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        ascii_like = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        key = _SEPARATORS.sub("", ascii_like.casefold())
     for variant, canonical in rules().transliteration:
-        key = key.replace(variant, canonical)
+        if variant in key:
+            key = key.replace(variant, canonical)
     return key
 
 

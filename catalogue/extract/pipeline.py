@@ -95,12 +95,21 @@ def _regexes() -> dict[str, re.Pattern[str]]:
             r"(?:" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in r.hypothetical) + r")\s+(?:\w+\s+){0,2}$",
             re.IGNORECASE),
         "gathering": compile_phrases(r.gatherings, plural=True),
+        # Between a head noun and the name it introduces: "the underwater drone known as Haeil".
+        "head_gap": re.compile(
+            r"\s*,?\s*(?:(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in r.name_cues)
+            + r")\s+)?(?:the\s+)?[\"“‘']?", re.IGNORECASE),
         "according": re.compile(r"\baccording\s+to\s+(?P<who>[^,;:.()]+)", re.IGNORECASE),
         "verb": re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + "|".join(r.attribution.verbs) + r")\b"),
         "location": re.compile(
             r"\b(?:" + "|".join(r.location_prepositions) + r")\s+(?:the\s+)?"
             r"(?P<loc>(?:[A-Z][\w.\-]*['’]s\s+(?:[a-z]+\s+)?)?[A-Z][\w.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.\-]*)*)"),
     }
+
+
+@cache
+def _gathering_words() -> tuple[str, ...]:
+    return tuple({phrase.split()[-1].lower() for phrase in rules().gatherings})
 
 
 @cache
@@ -149,6 +158,8 @@ class Zone:
     continuation: bool = False  # the subject's predicate, resumed after a comparison
 
 
+_OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
+_COREF_STARTS = ("it", "its", "the ", "this ")
 _REPORTED_OPENING = re.compile(
     r"^[^,;]{0,60}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
@@ -207,7 +218,6 @@ class Extractor:
         return Extraction(document=self.doc, extractor_version=extractor_version(), systems=self._systems())
 
     def _sentence(self, sentence: Sentence, mentions: list[Mention]) -> None:
-        attributions = self._attributions(sentence)
         primary = [m for m in mentions if m.primary]
         for mention in mentions:
             self.builders[mention.key].mentions.append(Span(start=mention.start, end=mention.end,
@@ -219,7 +229,11 @@ class Extractor:
                 fake = Mention(antecedent, sentence.start, sentence.start, "", sentence.index, "coreference")
                 zones = [Zone(fake, sentence.start, sentence.end)]
                 primary = [fake]
-        head_end = zones[0].start if zones else sentence.end
+        if not zones:
+            self._events(sentence, zones, primary, sentence.end, [])  # a scene-setting sentence
+            return
+        attributions = self._attributions(sentence)
+        head_end = zones[0].start
         for zone in zones:
             self._zone_facts(sentence, zone, attributions)
         if len(primary) == 1 and head_end > sentence.start:
@@ -267,8 +281,9 @@ class Extractor:
     # -- coreference: "It was tested last spring." --
     def _antecedent(self, sentence: Sentence) -> str | None:
         coref = rules().coreference
-        opening = re.sub(r"^(?:but|and|however|meanwhile|still),?\s+", "", sentence.text, flags=re.IGNORECASE)
-        lowered = opening.casefold()
+        lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
+        if not lowered.startswith(_COREF_STARTS) and not _REPORTED_OPENING.match(lowered):
+            return None
         if re.match(coref.expletive, lowered):
             return None
         wanted = None
@@ -299,6 +314,8 @@ class Extractor:
 
     # -- relations, including unnamed look-alikes --
     def _relations(self, sentence: Sentence, mentions: list[Mention]) -> list[Mention]:
+        if not mentions:
+            return mentions
         regex, lookup = _relation_regex()
         for cue in regex.finditer(self.text, sentence.start, sentence.end):
             kind = lookup.get(phrase_key(cue.group()))
@@ -477,10 +494,8 @@ class Extractor:
                 continue
             builder = self.builders[mention.key]
             before = self.text[max(sentence.start, mention.start - 90):mention.start]
-            cues = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in rules().name_cues)
             for match, slug in _find_categories(before):
-                rest = before[match.end():]
-                if re.fullmatch(rf"\s*,?\s*(?:(?:{cues})\s+)?(?:the\s+)?[\"“‘']?", rest, re.IGNORECASE):
+                if _regexes()["head_gap"].fullmatch(before, match.end()):
                     builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
                                                  claimant=self._claimant(attributions, mention.start), **quote))
             post = self.text[mention.end:zone.end]
@@ -534,10 +549,16 @@ class Extractor:
             if _regexes()["hypothetical"].search(self.text[sentence.start:match.start()]):
                 continue
             cues.append((match, lookup[phrase_key(match.group())]))
+        lowered = sentence.text.lower()
+        gathering = any(word in lowered for word in _gathering_words()) and \
+            _regexes()["gathering"].search(sentence.text) is not None
+        if not gathering and not (cues and primary):
+            return
         dates = find_dates(sentence.text, sentence.start, self.doc.published)
-        place = self._location(sentence.start, sentence.end)
-        if _regexes()["gathering"].search(sentence.text) and (dates or place):
-            self.scene = (sentence.index, dates[0] if dates else None, place, sentence.start)
+        if gathering:
+            place = self._location(sentence.start, sentence.end)
+            if dates or place:
+                self.scene = (sentence.index, dates[0] if dates else None, place, sentence.start)
         if not cues or not primary:
             return
         by_system: dict[str, list[tuple[str, re.Match[str], FoundDate | None, str | None]]] = {}
