@@ -78,7 +78,7 @@ def _designator() -> re.Pattern[str]:
     dash = r"[\-‐‑‒–]"
     return re.compile(
         rf"(?<![\w\-‐‑‒–/])(?P<prefix>[A-Z][A-Za-z]{{0,13}})(?P<sep>{dash}|\s)"
-        rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?)(?:{dash}(?P<tail>\d{{1,3}}|[A-Z][a-z]?))?"
+        rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?)(?:{dash}(?P<tail>\d{{1,3}}(?:\.\d)?|[A-Z][a-z]?))?"
         rf"(?![\w\-‐‑‒–/])"
     )
 
@@ -204,7 +204,8 @@ class MentionFinder:
             for j in range(i, min(i + _MAX_ALIAS_TOKENS, len(tokens))):
                 if j > i:
                     gap = self.text[tokens[j - 1].end() : tokens[j].start()]
-                    if not _JOINABLE.fullmatch(gap):
+                    decimal = gap == "." and tokens[j - 1].group()[-1].isdigit() and tokens[j].group()[0].isdigit()
+                    if not (decimal or _JOINABLE.fullmatch(gap)):
                         break
                     joined += tokens[j].group()
                 key = fold(joined)

@@ -158,6 +158,10 @@ class Zone:
     continuation: bool = False  # the subject's predicate, resumed after a comparison
 
 
+# Between a firing verb and its object: determiners and numbers only ("fired two Hwasong-18").
+_OBJECT_GAP = re.compile(
+    r"\s*(?:(?:a|an|the|its|their|two|three|four|five|six|several|multiple|new|salvo|volley|of|\d+)\s+)*"
+)
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _COREF_STARTS = ("it", "its", "the ", "this ")
 _REPORTED_OPENING = re.compile(
@@ -256,7 +260,7 @@ class Extractor:
             token = word.group()
             if token.casefold() in _NP_STOPS:
                 break
-            if before_verb is None and re.search(r"(?:ed|ing)$", token) and token.islower():
+            if before_verb is None and re.search(r"(?:ed|ing)$", token) and token.isalpha() and token.islower():
                 before_verb = start
             start = sentence.start + word.start()
             if token.casefold() in _DETERMINERS or token.endswith(("'s", "’s")):
@@ -570,6 +574,10 @@ class Extractor:
                 if owner is None or not owner.mention.primary:
                     continue
                 systems = [owner.mention.key]
+                fired = next((z.mention for z in zones if z.mention.start >= cue.end() and z.mention.primary
+                              and _OBJECT_GAP.fullmatch(self.text, cue.end(), z.mention.start)), None)
+                if fired is not None and kind != "display":
+                    systems.append(fired.key)  # "Bastion fired P-800 Oniks missiles": the fired system too
             next_cue = cues[n + 1][0].start() if n + 1 < len(cues) else sentence.end
             clause_end = re.search(r"[,;:()]", self.text[cue.end():next_cue])
             if clause_end:
