@@ -2,6 +2,7 @@
 
 import functools
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -195,6 +196,109 @@ def eval_command(
             for line in [*(f"missing {m}" for m in case.missing), *(f"spurious {s}" for s in case.spurious),
                          *case.wrong]:
                 typer.echo(f"{case.id}: {line}")
+
+
+@app.command("import")
+@user_errors
+def import_command(
+    paths: PathsArgument,
+    title: Annotated[str | None, typer.Option(help="Title (one document only).")] = None,
+    url: Annotated[str | None, typer.Option(help="URL (one document only).")] = None,
+    published: PublishedOption = None,
+    publisher: Annotated[str | None, typer.Option(help="Outlet (one document only).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
+    max_bytes: Annotated[int | None, typer.Option(help="Largest file accepted, in bytes (default 5 MB).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Import articles: files, folders (recursively), or - for standard input."""
+    from catalogue.importer import import_paths
+    from catalogue.readers import max_bytes_default
+
+    overrides = metadata_overrides(title=title, url=url, published=published, publisher=publisher)
+    reader = Reader(overrides=overrides, max_bytes=max_bytes or max_bytes_default())
+    eng = engine()
+    show_progress = output.is_terminal() and not json_output and not (len(paths) == 1 and Path(paths[0]).is_file())
+    if show_progress:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("importing", total=None)
+            report = import_paths(eng, paths, reader, dry_run=dry_run,
+                                  progress=lambda r: bar.update(task, advance=1, description=r.path))
+    else:
+        report = import_paths(eng, paths, reader, dry_run=dry_run)
+    if overrides is not None and report.documents_new + report.documents_unchanged + report.documents_failed > 1:
+        err.print("warning: --title/--url/--published/--publisher applied to several documents", markup=False)
+    for failed in (d for d in report.documents if d.status == "failed"):
+        err.print(f"error: {failed.path}: {failed.error}", markup=False)
+    if json_output:
+        typer.echo(report.model_dump_json(exclude={"documents": {"__all__": {"planned"}}} if not dry_run else None))
+    else:
+        _print_import(report)
+    if report.documents_failed:
+        raise typer.Exit(1)
+
+
+def _print_import(report) -> None:
+    if report.dry_run:
+        for document in report.documents:
+            if document.status != "new":
+                continue
+            typer.echo(f"{document.path}: would add {len(document.systems_new)} new systems "
+                       f"({', '.join(document.systems_new) or '-'}), update {len(document.systems_updated)}")
+            rows = [(c.system, c.attribute, c.value + (f" {c.unit}" if c.unit else ""), c.claimant or "",
+                     c.quote or "(reference list)") for c in document.planned]
+            output.table(["system", "attribute", "value", "claimant", "quote"], rows)
+    prefix = "dry run, nothing written: " if report.dry_run else ""
+    typer.echo(
+        f"{prefix}documents: {report.documents_new} new, {report.documents_unchanged} unchanged, "
+        f"{report.documents_failed} failed"
+        + (f", {report.files_skipped} files skipped" if report.files_skipped else "")
+        + f"; systems: {report.systems_new} new, {report.systems_updated} updated; "
+        f"claims: {report.claims_added} added; events: {report.events_added} added; "
+        f"relations: {report.relations_added} added"
+    )
+
+
+@app.command("reextract")
+@user_errors
+def reextract_command(
+    source_ids: Annotated[list[int] | None, typer.Argument(help="Source ids to re-extract.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Re-extract every source.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Re-run the (changed) extractor on stored texts, replacing each source's extracted records."""
+    from catalogue.importer import reextract
+
+    if not source_ids and not all_sources:
+        fail("name source ids or use --all")
+    report = reextract(engine(), None if all_sources else source_ids)
+    if json_output:
+        typer.echo(report.model_dump_json(exclude={"documents": {"__all__": {"planned"}}}))
+        return
+    typer.echo(f"sources re-extracted: {len(report.documents)}; claims: {report.claims_added}; "
+               f"events: {report.events_added}; relations: {report.relations_added}")
+
+
+@app.command("systems")
+@user_errors
+def systems_command(
+    category: Annotated[str | None, typer.Option(help="Only this category slug, e.g. icbm.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only this country.")] = None,
+    fuel: Annotated[str | None, typer.Option(help="Only this fuel: solid, liquid or nuclear.")] = None,
+    source: Annotated[int | None, typer.Option("--source", help="Only systems named in this source id.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List the systems in the catalogue."""
+    from catalogue.queries import list_systems
+
+    rows = list_systems(engine(), category=category, country=country, fuel=fuel, source_id=source)
+    if json_output:
+        typer.echo(output.to_json(rows))
+        return
+    output.table(["name", "category", "fuel", "country", "claims", "sources"],
+                 [(r.name, r.category, r.fuel, r.country, r.claims, r.sources) for r in rows])
 
 
 def main() -> None:

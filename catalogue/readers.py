@@ -26,6 +26,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 DEFAULT_MAX_BYTES = 5_000_000
+WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 MAX_BYTES_ENV = "CATALOGUE_MAX_BYTES"
 
 
@@ -109,10 +110,13 @@ def decode(data: bytes, path: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.chaos > 0.2:
         raise InputError(path, "not valid UTF-8, and its encoding could not be detected")
-    return str(best)
+    # Short texts fit several single-byte code pages equally well; news in Latin script is most often cp1252.
+    western = [m for m in matches if m.encoding in WESTERN_ENCODINGS and m.chaos <= best.chaos + 0.01]
+    return str(western[0] if western else best)
 
 
 def _document(text: str, meta: Metadata, path: str) -> Document:

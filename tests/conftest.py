@@ -61,3 +61,19 @@ def engine(db_url):
     eng = open_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def cli(db_url):
+    """Run the CLI against the test database; returns (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from catalogue.cli import app
+
+    def run(*args: str, input: str | bytes | None = None):
+        result = CliRunner().invoke(app, ["--db", db_url, *args], input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
