@@ -16,6 +16,10 @@ from catalogue.readers import Metadata, Reader
 app = typer.Typer(no_args_is_help=True, help="A weapons-system catalogue built from news articles.")
 db_app = typer.Typer(no_args_is_help=True, help="Create, migrate and inspect the database schema.")
 app.add_typer(db_app, name="db")
+alias_app = typer.Typer(no_args_is_help=True, help="Curate the names of systems.")
+app.add_typer(alias_app, name="alias")
+claim_app = typer.Typer(no_args_is_help=True, help="Confirm, dispute or retract a claim.")
+app.add_typer(claim_app, name="claim")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -299,6 +303,248 @@ def systems_command(
         return
     output.table(["name", "category", "fuel", "country", "claims", "sources"],
                  [(r.name, r.category, r.fuel, r.country, r.claims, r.sources) for r in rows])
+
+
+@app.command("show")
+@user_errors
+def show_command(
+    name: Annotated[str, typer.Argument(help="Any name of the system: Hwasong-18, hwasong18, KN-23…")],
+    json_output: JsonOption = False,
+) -> None:
+    """Everything known about one system: names, category and fuel with their support, claims, events."""
+    from catalogue.lookup import system_detail
+
+    detail = system_detail(engine(), name)
+    if json_output:
+        from catalogue.db import session_scope
+        from catalogue.export import systems_out
+
+        with session_scope(engine()) as session:
+            typer.echo(systems_out(session, [detail.id])[0].model_dump_json(indent=2))
+        return
+    _print_detail(detail)
+
+
+def _source_label(claim) -> str:
+    if claim.source_id is None:
+        return "reference list"
+    date = f", {claim.source_published}" if getattr(claim, "source_published", None) else ""
+    return f"source {claim.source_id}: {claim.source_title or ''}{date}"
+
+
+def _print_detail(detail) -> None:
+    typer.echo(f"{detail.name}  [{detail.slug}]  country: {detail.country or '-'}")
+    typer.echo("aliases: " + (", ".join(f"{a.name} ({a.kind})" for a in detail.aliases) or "-"))
+    for attribute in ("category", "fuel"):
+        value = getattr(detail, attribute)
+        flag = "  CONFLICTING CLAIMS" if detail.conflicting(attribute) else ""
+        typer.echo(f"{attribute}: {value or '-'}{flag}")
+        rows = [(c.id, c.value, c.status, c.claimant or "", c.quote or "", _source_label(c))
+                for c in detail.claims_for(attribute)]
+        if rows:
+            output.table(["claim", "value", "status", "claimant", "quote", "source"], rows)
+    others = [c for c in detail.claims if c.attribute not in ("category", "fuel")]
+    for attribute in dict.fromkeys(c.attribute for c in others):
+        rows = [(c.id, c.value + (f" {c.unit}" if c.unit else ""), c.status, c.claimant or "", c.quote or "",
+                 _source_label(c)) for c in others if c.attribute == attribute]
+        output.table(["claim", "value", "status", "claimant", "quote", "source"], rows, title=f"{attribute}:")
+    if detail.events:
+        from catalogue.schemas import edtf
+
+        output.table(["date", "kind", "location", "claimant", "quote", "source"],
+                     [(edtf(e.date, e.date_precision) or "?", e.kind, e.location or "", e.claimant or "", e.quote,
+                       f"source {e.source_id}: {e.source_title or ''}") for e in detail.events], title="events:")
+    if detail.relations:
+        output.table(["relation", "system", "claimant", "quote", "source"],
+                     [(r.kind if r.direction == "outgoing" else f"{r.kind} (by)", r.other, r.claimant or "", r.quote,
+                       f"source {r.source_id}: {r.source_title or ''}") for r in detail.relations],
+                     title="relations:")
+
+
+@app.command("search")
+@user_errors
+def search_command(
+    query: Annotated[str, typer.Argument(help="Words to look for in claims and source texts.")],
+    limit: Annotated[int, typer.Option(help="Most hits of each kind.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """Full-text search over claims and source texts, ranked, with highlighted snippets."""
+    from catalogue.search import MARK_END, MARK_START, search
+
+    hits = search(engine(), query, limit)
+    if json_output:
+        typer.echo(output.to_json(hits))
+        return
+    if not hits:
+        typer.echo("no matches")
+        return
+
+    def show(snippet: str) -> str:
+        if output.is_terminal():
+            return snippet.replace(MARK_START, "[bold]").replace(MARK_END, "[/bold]")
+        return snippet
+
+    output.table(["kind", "system", "attribute", "snippet", "source"],
+                 [(h.kind, h.system or "", h.attribute or "", show(h.snippet),
+                   f"source {h.source_id}: {h.source_title or ''}" if h.source_id else "reference list")
+                  for h in hits])
+
+
+@app.command("sources")
+@user_errors
+def sources_command(json_output: JsonOption = False) -> None:
+    """List the imported sources and the systems found in each."""
+    from catalogue.queries import list_sources
+
+    rows = list_sources(engine())
+    if json_output:
+        typer.echo(output.to_json(rows))
+        return
+    output.table(["id", "title", "published", "publisher", "systems"],
+                 [(r.id, r.title, r.published, r.publisher, ", ".join(r.systems)) for r in rows])
+
+
+@app.command("source")
+@user_errors
+def source_command(source_id: Annotated[int, typer.Argument(help="Source id.")], json_output: JsonOption = False) -> None:
+    """One source: metadata and the systems found in it."""
+    from catalogue.queries import source_detail
+
+    detail = source_detail(engine(), source_id)
+    if json_output:
+        typer.echo(detail.model_dump_json(indent=2))
+        return
+    for key, value in detail.model_dump().items():
+        typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@app.command("sql")
+@user_errors
+def sql_command(
+    query: Annotated[str, typer.Argument(help="One read-only query, e.g. \"SELECT name FROM system_overview\".")],
+    json_output: JsonOption = False,
+    csv_output: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
+) -> None:
+    """Run one read-only SQL query (schema: docs/schema.md). Writes are refused."""
+    from catalogue.sql import run_sql
+
+    result = run_sql(engine(), query)
+    if json_output:
+        typer.echo(output.to_json([dict(zip(result.columns, row, strict=True)) for row in result.rows]))
+    elif csv_output:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        output.table(result.columns, result.rows)
+
+
+@app.command("export")
+@user_errors
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="json, jsonl or csv.")] = "json",
+    output_file: Annotated[str | None, typer.Option("--output", help="Write to this file, not stdout.")] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="Print the export's JSON Schema instead.")] = False,
+) -> None:
+    """Export the catalogue (contract §5)."""
+    from catalogue.export import FORMATS, export, schema_json
+
+    if schema:
+        chunks = iter([schema_json()])
+    elif fmt not in FORMATS:
+        fail(f"export: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    else:
+        chunks = export(engine(), fmt)
+    if output_file is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    target = Path(output_file)
+    temporary = target.with_name(target.name + ".part")
+    try:
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        fail(f"{output_file}: cannot write: {exc.strerror or exc}")
+
+
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why: kept with the correction.")]
+
+
+def _curated(result) -> None:
+    typer.echo(f"{result.detail} (curation {result.curation_id})")
+
+
+@alias_app.command("add")
+@user_errors
+def alias_add_command(system: str, alias: str, note: NoteOption = None) -> None:
+    """Make ALIAS another name of SYSTEM."""
+    from catalogue.curation import add_alias
+
+    _curated(add_alias(engine(), system, alias, note))
+
+
+@app.command("rename")
+@user_errors
+def rename_command(system: str, new_name: str, note: NoteOption = None) -> None:
+    """Give SYSTEM a new canonical name (the old one stays an alias)."""
+    from catalogue.curation import rename
+
+    _curated(rename(engine(), system, new_name, note))
+
+
+@app.command("merge")
+@user_errors
+def merge_command(keep: str, other: str, note: NoteOption = None) -> None:
+    """Merge OTHER into KEEP: claims, mentions, events, relations and names move to KEEP."""
+    from catalogue.curation import merge
+
+    _curated(merge(engine(), keep, other, note))
+
+
+def _claim_status(claim_id: int, status: str, note: str | None) -> None:
+    from catalogue.curation import set_claim_status
+
+    _curated(set_claim_status(engine(), claim_id, status, note))
+
+
+@claim_app.command("confirm")
+@user_errors
+def claim_confirm(claim_id: int, note: NoteOption = None) -> None:
+    """Mark a claim confirmed."""
+    _claim_status(claim_id, "confirmed", note)
+
+
+@claim_app.command("dispute")
+@user_errors
+def claim_dispute(claim_id: int, note: NoteOption = None) -> None:
+    """Mark a claim disputed (it no longer decides category or fuel)."""
+    _claim_status(claim_id, "disputed", note)
+
+
+@claim_app.command("retract")
+@user_errors
+def claim_retract(claim_id: int, note: NoteOption = None) -> None:
+    """Mark a claim retracted (kept for the record, never counted)."""
+    _claim_status(claim_id, "retracted", note)
+
+
+@app.command("datasette-metadata")
+@user_errors
+def datasette_metadata_command(
+    database: Annotated[str, typer.Option(help="Database name as Datasette shows it (file name stem).")] = "catalogue",
+) -> None:
+    """Print Datasette metadata (table and column descriptions): datasette catalogue.db -m metadata.json"""
+    import json
+
+    from catalogue.schema_doc import datasette_metadata
+
+    typer.echo(json.dumps(datasette_metadata(database), indent=2))
 
 
 def main() -> None:

@@ -19,6 +19,14 @@ from catalogue.errors import DatabaseError
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+FTS_PREFIX = "fts_"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Full-text objects are engine-specific and live outside the models: leave them to migrations."""
+    return not (name or "").startswith((FTS_PREFIX, "ix_" + FTS_PREFIX))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from catalogue.curation import reapply_claim_statuses
 from catalogue.db import session_scope
 from catalogue.errors import CatalogueError, InputError, NotFoundError
 from catalogue.extract import extract
@@ -287,6 +288,7 @@ def reextract(engine: Engine, source_ids: Iterable[int] | None = None) -> Import
             extraction = extract(document)
             source.extractor_version = extraction.extractor_version
             result = _Writer(session, extraction, source).write()
+            reapply_claim_statuses(session, source_id)
             result.status, result.source_id = "reextracted", source_id
         report.add(result)
     return report

@@ -260,3 +260,35 @@ class Mention(Base):
     surface: Mapped[str] = mapped_column(String(300), comment="The words as written at that place.")
     start: Mapped[int] = mapped_column(Integer, comment="Offset of the mention in sources.text.")
     end: Mapped[int] = mapped_column(Integer, comment="End offset: text[start:end] == surface.")
+
+
+class Curation(Base):
+    __tablename__ = "curations"
+    __table_args__ = (
+        CheckConstraint("action IN ('alias_add', 'rename', 'merge', 'claim_status')", name="action"),
+        {"comment": "Every correction an analyst made, with who and when; re-applied after re-extraction."},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Surrogate key.")
+    action: Mapped[str] = mapped_column(String(20), comment="alias_add, rename, merge or claim_status.")
+    system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("systems.id", ondelete="SET NULL"), index=True, comment="The system corrected (KEEP for a merge)."
+    )
+    claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("claims.id", ondelete="SET NULL"), comment="The claim whose status was set, while it exists."
+    )
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), index=True, comment="The claim's source (claim_status)."
+    )
+    claim_attribute: Mapped[str | None] = mapped_column(
+        String(30), comment="With claim_value and claim_start: finds the claim again after re-extraction."
+    )
+    claim_value: Mapped[str | None] = mapped_column(Text, comment="The claim's value when it was curated.")
+    claim_start: Mapped[int | None] = mapped_column(Integer, comment="The claim's quote offset when it was curated.")
+    old_value: Mapped[str | None] = mapped_column(Text, comment="Before: old name, merged system's name, old status.")
+    new_value: Mapped[str | None] = mapped_column(Text, comment="After: new name, added alias, new status.")
+    note: Mapped[str | None] = mapped_column(Text, comment="The analyst's reason.")
+    actor: Mapped[str] = mapped_column(String(100), comment="Who made it (the environment's user name).")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, comment="When it was made."
+    )

@@ -15,7 +15,7 @@ def is_terminal() -> bool:
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
-    cells = [["" if value is None else str(value) for value in row] for row in rows]
+    cells = [["" if value is None else " ".join(str(value).splitlines()) for value in row] for row in rows]
     if is_terminal():
         rich_table = Table(*columns, title=title, show_lines=False)
         for row in cells:

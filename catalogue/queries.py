@@ -43,3 +43,123 @@ def list_systems(engine: Engine, category: str | None = None, country: str | Non
     )
     with engine.connect() as connection:
         return [SystemRow.model_validate(dict(row)) for row in connection.execute(sql, params).mappings()]
+
+
+# --- one system ---
+class ClaimView(BaseModel):
+    id: int
+    attribute: str
+    value: str
+    unit: str | None
+    claimant: str | None
+    quote: str | None
+    start: int | None
+    end: int | None
+    status: str
+    extractor: str
+    source_id: int | None
+    source_title: str | None
+    source_published: dt.date | None
+
+
+class EventView(BaseModel):
+    id: int
+    kind: str
+    date: dt.date | None
+    date_precision: str | None
+    location: str | None
+    claimant: str | None
+    quote: str
+    source_id: int
+    source_title: str | None
+
+
+class RelationView(BaseModel):
+    kind: str
+    direction: str  # "outgoing": this system → other; "incoming": other → this system
+    other: str
+    claimant: str | None
+    quote: str
+    start: int
+    end: int
+    source_id: int
+    source_title: str | None
+    extractor: str
+
+
+class AliasView(BaseModel):
+    name: str
+    kind: str
+
+
+class SystemDetail(BaseModel):
+    id: int
+    slug: str
+    name: str
+    country: str | None
+    category: str | None
+    fuel: str | None
+    aliases: list[AliasView]
+    claims: list[ClaimView]
+    events: list[EventView]
+    relations: list[RelationView]
+
+    def claims_for(self, attribute: str) -> list[ClaimView]:
+        return [c for c in self.claims if c.attribute == attribute]
+
+    def conflicting(self, attribute: str) -> bool:
+        live = {c.value for c in self.claims_for(attribute) if c.status not in ("retracted", "disputed")}
+        return len(live) > 1
+
+
+# --- sources ---
+class SourceRow(BaseModel):
+    id: int
+    title: str | None
+    publisher: str | None
+    url: str | None
+    published: dt.date | None
+    published_precision: str | None
+    language: str | None
+    sha256: str
+    imported_at: dt.datetime
+    extractor_version: str
+    systems: list[str]
+
+
+class SourceDetail(SourceRow):
+    characters: int
+    claims: int
+    events: int
+
+
+def list_sources(engine: Engine, source_id: int | None = None) -> list[SourceRow]:
+    where = "WHERE src.id = :id" if source_id is not None else ""
+    sql = text(
+        "SELECT src.id, src.title, src.publisher, src.url, src.published, src.published_precision, src.language, "
+        "src.sha256, src.imported_at, src.extractor_version FROM sources src "
+        f"{where} ORDER BY src.id"
+    )
+    names = text("SELECT DISTINCT m.source_id, s.name FROM mentions m JOIN systems s ON s.id = m.system_id "
+                 + ("WHERE m.source_id = :id " if source_id is not None else "") + "ORDER BY s.name")
+    with engine.connect() as connection:
+        params = {"id": source_id}
+        systems: dict[int, list[str]] = {}
+        for row in connection.execute(names, params):
+            systems.setdefault(row.source_id, []).append(row.name)
+        return [SourceRow.model_validate({**row, "systems": systems.get(row["id"], [])})
+                for row in connection.execute(sql, params).mappings()]
+
+
+def source_detail(engine: Engine, source_id: int) -> SourceDetail:
+    from catalogue.errors import NotFoundError
+
+    rows = list_sources(engine, source_id)
+    if not rows:
+        raise NotFoundError(f"no source with id {source_id}")
+    with engine.connect() as connection:
+        counts = connection.execute(text(
+            "SELECT (SELECT COUNT(*) FROM claims WHERE source_id = :id) AS claims, "
+            "(SELECT COUNT(*) FROM events WHERE source_id = :id) AS events, "
+            "(SELECT LENGTH(text) FROM sources WHERE id = :id) AS characters"), {"id": source_id}).mappings().one()
+    return SourceDetail(**rows[0].model_dump(), **counts)

@@ -54,3 +54,25 @@ def render() -> str:
 
 if __name__ == "__main__":
     print(render(), end="")
+
+
+def datasette_metadata(database: str = "catalogue") -> dict:
+    """Datasette metadata: every table and column described from the models' comments."""
+    tables = {
+        table.name: {
+            "description": table.comment or "",
+            "columns": {column.name: column.comment or "" for column in table.columns},
+        }
+        for table in Base.metadata.sorted_tables
+    }
+    tables["system_overview"] = {
+        "description": "One row per system with its derived category and fuel: start here.",
+        "columns": {line.split(" | ")[0].strip("| "): line.split(" | ")[1].strip(" |")
+                    for line in OVERVIEW.splitlines() if line.startswith("| ") and " | " in line[2:]
+                    and not line.startswith("| column") and not line.startswith("| ---")},
+    }
+    return {
+        "title": "catalogue",
+        "description": "Weapon systems named in news articles; every fact is a claim with its source and quote.",
+        "databases": {database: {"tables": tables}},
+    }

@@ -29,7 +29,8 @@ def test_upgrade_downgrade_upgrade(db_url):
 
 def test_models_and_migrations_in_step(engine):
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": database.include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -1,0 +1,83 @@
+"""Finding a system by any of its names, and everything the catalogue holds about it."""
+
+import difflib
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from catalogue.db import session_scope
+from catalogue.errors import NotFoundError
+from catalogue.extract.normalize import fold
+from catalogue.models import Alias, Claim, Event, Relation, Source, System, event_systems
+from catalogue.queries import AliasView, ClaimView, EventView, RelationView, SystemDetail
+
+
+class SystemNotFound(NotFoundError):
+    def __init__(self, name: str, suggestions: list[str]):
+        self.suggestions = suggestions
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no system named {name!r}{hint}")
+
+
+def resolve_system(session: Session, name: str) -> System:
+    """The system any alias names, insensitive to case, spaces, hyphens and transliteration."""
+    key = fold(name)
+    system_id = session.scalar(select(Alias.system_id).where(Alias.normalized == key)) if key else None
+    if system_id is None:
+        system_id = session.scalar(select(System.id).where(System.slug == name.strip().casefold()))
+    if system_id is None:
+        raise SystemNotFound(name, suggest(session, name))
+    return session.get(System, system_id)
+
+
+def suggest(session: Session, name: str, limit: int = 5) -> list[str]:
+    """Closest names by fuzzy matching over every alias, shown as the systems' canonical names."""
+    rows = session.execute(select(Alias.normalized, System.name).join(System, System.id == Alias.system_id)).all()
+    by_key = {key: system for key, system in rows}
+    close = difflib.get_close_matches(fold(name), list(by_key), n=limit * 3, cutoff=0.6)
+    return list(dict.fromkeys(by_key[key] for key in close))[:limit]
+
+
+def system_detail(engine: Engine, name: str) -> SystemDetail:
+    with session_scope(engine) as session:
+        system = resolve_system(session, name)
+        return _detail(session, system)
+
+
+def _detail(session: Session, system: System) -> SystemDetail:
+    overview = session.execute(text("SELECT category, fuel FROM system_overview WHERE system_id = :id"),
+                               {"id": system.id}).one_or_none()
+    aliases = [AliasView(name=a.name, kind=a.kind)
+               for a in session.scalars(select(Alias).where(Alias.system_id == system.id).order_by(Alias.id))]
+    claims = [
+        ClaimView(id=c.id, attribute=c.attribute, value=c.value, unit=c.unit, claimant=c.claimant, quote=c.quote,
+                  start=c.start, end=c.end, status=c.status, extractor=f"{c.extractor}@{c.extractor_version}",
+                  source_id=c.source_id, source_title=title, source_published=published)
+        for c, title, published in session.execute(
+            select(Claim, Source.title, Source.published).outerjoin(Source, Source.id == Claim.source_id)
+            .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id))
+    ]
+    events = [
+        EventView(id=e.id, kind=e.kind, date=e.date, date_precision=e.date_precision, location=e.location,
+                  claimant=e.claimant, quote=e.quote, source_id=e.source_id, source_title=title)
+        for e, title in session.execute(
+            select(Event, Source.title).join(event_systems, event_systems.c.event_id == Event.id)
+            .join(Source, Source.id == Event.source_id).where(event_systems.c.system_id == system.id))
+    ]
+    events.sort(key=lambda e: (e.date is None, e.date or 0, e.id))
+    relations = []
+    for relation, title in session.execute(
+            select(Relation, Source.title).join(Source, Source.id == Relation.source_id)
+            .where((Relation.subject_id == system.id) | (Relation.object_id == system.id)).order_by(Relation.id)):
+        outgoing = relation.subject_id == system.id
+        other = session.get(System, relation.object_id if outgoing else relation.subject_id)
+        relations.append(RelationView(
+            kind=relation.kind, direction="outgoing" if outgoing else "incoming", other=other.name,
+            claimant=relation.claimant, quote=relation.quote, start=relation.start, end=relation.end,
+            source_id=relation.source_id, source_title=title,
+            extractor=f"{relation.extractor}@{relation.extractor_version}"))
+    return SystemDetail(
+        id=system.id, slug=system.slug, name=system.name, country=system.country,
+        category=overview.category if overview else None, fuel=overview.fuel if overview else None,
+        aliases=aliases, claims=claims, events=events, relations=relations,
+    )

@@ -1,0 +1,232 @@
+"""Lookups, search, read-only SQL, export and curation, on SQLite and PostgreSQL."""
+
+import csv
+import io
+import json
+
+import jsonschema
+import pytest
+
+from catalogue.schema_doc import datasette_metadata
+
+from conftest import SEED_ARTICLE
+
+
+@pytest.fixture
+def seeded(cli):
+    code, _, err = cli("import", str(SEED_ARTICLE))
+    assert code == 0, err
+    return cli
+
+
+def as_json(cli, *args):
+    code, out, err = cli(*args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+CONTRACT_SYSTEM_KEYS = {"id", "name", "aliases", "country", "category", "fuel", "claims", "events"}
+
+
+@pytest.mark.parametrize("name", ["Hwasong-18", "hwasong18", "HWASONG 18", "Hwaseong-18", "hwasong‐18"])
+def test_show_by_every_alias_form(seeded, name):
+    system = as_json(seeded, "show", name)
+    assert set(system) == CONTRACT_SYSTEM_KEYS
+    assert (system["name"], system["category"], system["fuel"]) == ("Hwasong-18", "icbm", "solid")
+    fuel = [c for c in system["claims"] if c["attribute"] == "fuel"]
+    assert fuel[0]["quote"].endswith("conducted its second test on 12 July near Pyongyang.")
+    assert {e["kind"] for e in system["events"]} == {"display", "test"}
+
+
+def test_show_by_designator_and_relation_claims(seeded):
+    assert as_json(seeded, "show", "kn-28")["name"] == "Hwasong-17"
+    drone = as_json(seeded, "show", "reaper-like drone")
+    assert {(c["attribute"], c["value"]) for c in drone["claims"]} >= {("resembles", "MQ-9 Reaper")}
+
+
+def test_show_plain_text_lists_support_and_timeline(seeded):
+    code, out, _ = seeded("show", "Haeil")
+    assert code == 0
+    assert "unmanned_underwater_vehicle" in out and "Pyongyang" in out and "radioactive tsunamis" in out
+    assert "2023-21" in out  # spring 2023, EDTF
+
+
+def test_unknown_system_suggests(seeded):
+    code, out, err = seeded("show", "Hwasung-17")
+    assert code == 1 and out == ""
+    assert err.strip() == "error: no system named 'Hwasung-17'; did you mean: Hwasong-17, Hwasong-18?"
+
+
+def test_conflicting_claims_side_by_side(seeded, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Analysts said the Hwasong-18 is a liquid-fuelled missile, contradicting earlier reports.\n")
+    seeded("import", str(other))
+    code, out, _ = seeded("show", "Hwasong-18")
+    assert "CONFLICTING CLAIMS" in out and "liquid" in out and "solid" in out
+
+
+def test_search_ranks_and_highlights(seeded, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Russia says its Poseidon torpedo could trigger a radioactive tsunami near coasts. "
+                     "Officials dismissed the tsunami threat as propaganda.\n")
+    seeded("import", str(other))
+    hits = as_json(seeded, "search", "tsunami")
+    claims = [h for h in hits if h["kind"] == "claim"]
+    sources = [h for h in hits if h["kind"] == "source"]
+    assert claims and claims[0]["system"] in {"Haeil", "Poseidon"}
+    assert all("[[" in h["snippet"] and "]]" in h["snippet"] for h in hits)
+    assert len(sources) == 2 and sources[0]["score"] >= sources[1]["score"]
+    assert sources[0]["source_title"].startswith("Russia says")  # two mentions outrank one
+    assert as_json(seeded, "search", "nonexistentword") == []
+
+
+def test_search_needs_words(seeded):
+    code, _, err = seeded("search", "  ?! ")
+    assert code == 1 and "at least one word" in err
+
+
+def test_systems_filters(seeded):
+    assert [s["name"] for s in as_json(seeded, "systems", "--fuel", "solid")] == ["Hwasong-18"]
+    assert {s["name"] for s in as_json(seeded, "systems", "--category", "icbm")} == {"Hwasong-17", "Hwasong-18"}
+    assert {s["name"] for s in as_json(seeded, "systems", "--country", "russia")} == {"Poseidon"}
+    assert len(as_json(seeded, "systems", "--source", "1")) == 6
+
+
+def test_sources(seeded):
+    [source] = as_json(seeded, "sources")
+    assert source["published"] == "2023-07-28" and "Haeil" in source["systems"]
+    detail = as_json(seeded, "source", str(source["id"]))
+    assert detail["claims"] > 0 and detail["events"] == 4
+    code, _, err = seeded("source", "42")
+    assert code == 1 and "no source with id 42" in err
+
+
+def test_sql_reads(seeded):
+    rows = as_json(seeded, "sql", "SELECT name, fuel FROM system_overview WHERE fuel IS NOT NULL")
+    assert rows == [{"name": "Hwasong-18", "fuel": "solid"}]
+    code, out, _ = seeded("sql", "SELECT name FROM systems ORDER BY name;", "--csv")
+    assert code == 0 and list(csv.reader(io.StringIO(out)))[:2] == [["name"], ["Haeil"]]
+
+
+REFUSED = [
+    "INSERT INTO systems (slug, name, created_at, updated_at) VALUES ('x', 'x', '2024-01-01', '2024-01-01')",
+    "UPDATE systems SET name = 'x'",
+    "DELETE FROM claims",
+    "DROP TABLE claims",
+    "CREATE TABLE evil (id integer)",
+    "ALTER TABLE systems ADD COLUMN evil text",
+    "ATTACH DATABASE 'evil.db' AS evil",
+    "PRAGMA journal_mode = DELETE",
+    "SELECT 1; DELETE FROM claims",
+    "select count(*) from claims ; drop table claims ;",
+    "WITH gone AS (DELETE FROM claims RETURNING id) SELECT count(*) FROM gone",
+    "EXPLAIN ANALYZE DELETE FROM claims",
+    "COPY claims TO '/tmp/claims.csv'",
+    "VACUUM",
+    "SELECT load_extension('evil')",
+    "BEGIN",
+    "",
+]
+
+
+@pytest.mark.parametrize("query", REFUSED)
+def test_sql_refuses_writes(seeded, query):
+    before = as_json(seeded, "sql", "SELECT COUNT(*) AS n FROM claims")
+    code, out, err = seeded("sql", query)
+    assert code == 1 and err.startswith("error: sql:") and len(err.strip().splitlines()) == 1, err
+    assert as_json(seeded, "sql", "SELECT COUNT(*) AS n FROM claims") == before
+    assert {s["name"] for s in as_json(seeded, "systems")} >= {"Hwasong-18"}
+
+
+def test_export_json_validates_against_schema(seeded, tmp_path):
+    code, schema_text, _ = seeded("export", "--schema")
+    schema = json.loads(schema_text)
+    target = tmp_path / "export.json"
+    code, _, err = seeded("export", "--format", "json", "--output", str(target))
+    assert code == 0, err
+    document = json.loads(target.read_text())
+    jsonschema.validate(document, schema)
+    assert document["format"] == "catalogue-export/1"
+    assert set(document["sources"][0]) == {"id", "title", "publisher", "url", "published", "sha256"}
+    for system in document["systems"]:
+        assert set(system) == CONTRACT_SYSTEM_KEYS
+        for claim in system["claims"]:
+            assert set(claim) == {"attribute", "value", "unit", "quote", "start", "end", "claimant", "source_id",
+                                  "extractor"}
+        for event in system["events"]:
+            assert set(event) == {"kind", "date", "date_precision", "location", "quote", "source_id"}
+
+
+def test_export_jsonl_and_csv(seeded):
+    code, out, _ = seeded("export", "--format", "jsonl")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 6 and all(set(line) == CONTRACT_SYSTEM_KEYS for line in lines)
+    code, out, _ = seeded("export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sum(len(line["claims"]) for line in lines) == len(rows)
+    assert any(r["system"] == "Haeil" and r["claimant"] == "Pyongyang" for r in rows)
+    code, _, err = seeded("export", "--format", "xml")
+    assert code == 1 and "unknown format" in err
+
+
+def test_merge_then_import_lands_on_keep(seeded, tmp_path):
+    later = tmp_path / "later.txt"
+    later.write_text("North Korea flew the Saetbyol-9 drone over the East Sea on Monday, KCNA said.\n")
+    seeded("import", str(later))
+    code, out, err = seeded("merge", "Reaper-like drone", "Saetbyol-9", "--note", "the same airframe")
+    assert code == 0 and "Saetbyol-9 merged into Reaper-like drone" in out, err
+    third = tmp_path / "third.txt"
+    third.write_text("The Saetbyol-9 was shown again at a parade in Pyongyang on Friday.\n")
+    seeded("import", str(third))
+    names = {s["name"] for s in as_json(seeded, "systems")}
+    assert "Saetbyol-9" not in names and "Reaper-like drone" in names
+    drone = as_json(seeded, "show", "Saetbyol-9")
+    assert drone["name"] == "Reaper-like drone" and "Saetbyol-9" in drone["aliases"]
+    assert {e["kind"] for e in drone["events"]} >= {"display"}
+    assert len({c["source_id"] for c in drone["claims"] if c["source_id"]}) >= 1
+
+
+def test_curation_survives_reextract(seeded):
+    haeil = as_json(seeded, "show", "Haeil")
+    code, out, _ = seeded("sql", "SELECT id FROM claims WHERE attribute = 'capability' AND value LIKE '%tsunamis%'",
+                          "--json")
+    [row] = json.loads(out)
+    assert seeded("claim", "dispute", str(row["id"]), "--note", "no evidence")[0] == 0
+    assert seeded("rename", "Haeil", "Haeil-1")[0] == 0
+    assert seeded("alias", "add", "Haeil-1", "Tsunami drone")[0] == 0
+    assert seeded("reextract", "--all")[0] == 0
+    after = as_json(seeded, "show", "tsunami drone")
+    assert after["name"] == "Haeil-1" and after["id"] == haeil["id"]
+    statuses = as_json(seeded, "sql", "SELECT status FROM claims WHERE value LIKE '%tsunamis%'")
+    assert statuses == [{"status": "disputed"}]
+    log = as_json(seeded, "sql", "SELECT action, actor, note FROM curations ORDER BY id")
+    assert [r["action"] for r in log] == ["claim_status", "rename", "alias_add"]
+    assert log[0]["note"] == "no evidence" and all(r["actor"] for r in log)
+
+
+def test_retracted_claim_no_longer_decides_fuel(seeded):
+    [row] = as_json(seeded, "sql", "SELECT id FROM claims WHERE attribute = 'fuel'")
+    assert seeded("claim", "retract", str(row["id"]))[0] == 0
+    assert as_json(seeded, "show", "Hwasong-18")["fuel"] is None
+    code, _, err = seeded("claim", "confirm", "99999")
+    assert code == 1 and "no claim with id 99999" in err
+
+
+def test_curation_errors(seeded):
+    code, _, err = seeded("alias", "add", "Haeil", "Hwasong-17")
+    assert code == 1 and "already names Hwasong-17" in err
+    code, _, err = seeded("merge", "Haeil", "haeil")
+    assert code == 1 and "same system" in err
+
+
+def test_datasette_metadata_describes_every_column(seeded):
+    from catalogue.models import Base
+
+    code, out, _ = seeded("datasette-metadata")
+    tables = json.loads(out)["databases"]["catalogue"]["tables"]
+    for table in Base.metadata.sorted_tables:
+        assert tables[table.name]["description"]
+        assert set(tables[table.name]["columns"]) == {c.name for c in table.columns}
+        assert all(tables[table.name]["columns"].values())
+    assert tables["system_overview"]["columns"]["fuel"]
+    assert datasette_metadata("x")["databases"]["x"]
