@@ -5,58 +5,20 @@ extractor: one compiled regular expression passed over the same texts. Prints do
 """
 
 import argparse
-import random
 import re
+import sys
 import time
+from pathlib import Path
 
 from catalogue.extract import extract
-from catalogue.extract.rules import reference
 from catalogue.schemas import Document
 
-OPENINGS = [
-    "{country} fired a {name} {noun} on {weekday}, {agency} said.",
-    "{agency} reported that the {fuel} {name} flew about {km:,} km before falling into the sea.",
-    "Analysts believe the {name} is capable of carrying a nuclear warhead over a range of {km:,} km.",
-    "On display at the parade in the capital were the {name} and the {other}, {agency} showed.",
-    "The {name}, a {noun}, was tested last {season} near {place}, according to {agency}.",
-    "It was the {ordinal} launch this year, officials said, as talks with Washington remain stalled.",
-]
-FILLER = [
-    "Diplomats at the United Nations called for restraint and a return to negotiations.",
-    "The statement came a day after joint military drills ended in the region.",
-    "Markets in Seoul and Tokyo were little changed on the news, traders said.",
-    "The foreign ministry summoned the ambassador to lodge a formal protest.",
-    "Officials declined to say whether further tests were planned in the coming weeks.",
-    "The launch drew condemnation from Washington, Seoul and Tokyo, which called it a clear violation of "
-    "Security Council resolutions.",
-    "Kim Jong Un has vowed to expand his country's nuclear arsenal in response to what he calls hostile policies.",
-    "The two leaders met for more than two hours and discussed trade, energy and regional security.",
-    "Satellite imagery published last month showed new construction at the site, according to researchers.",
-    "The ministry said it would continue to monitor the situation closely with its allies.",
-    "Sanctions imposed since 2006 have failed to halt the programme, experts at a Seoul think tank said.",
-]
-# Share of sentences that name a system: news articles name a few systems among much context.
-SYSTEM_SENTENCE_SHARE = 0.3
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import articles  # noqa: E402
 
 
-def corpus(count: int, seed: int, size: int = 4000) -> list[str]:
-    rng = random.Random(seed)
-    systems = reference().systems
-    texts = []
-    for _ in range(count):
-        parts: list[str] = []
-        while sum(map(len, parts)) < size:
-            system, other = rng.sample(systems, 2)
-            template = rng.choice(OPENINGS if rng.random() < SYSTEM_SENTENCE_SHARE else FILLER)
-            parts.append(template.format(
-                country=system.country, name=system.name, other=other.name, noun=system.category.replace("_", " "),
-                weekday=rng.choice(["Monday", "Tuesday", "Thursday"]), agency=rng.choice(["KCNA", "TASS", "IRNA"]),
-                fuel=rng.choice(["solid-fuel", "liquid-fuelled"]), km=rng.randrange(300, 15000),
-                season=rng.choice(["spring", "summer"]), place=rng.choice(["Pyongyang", "Sohae", "Kapustin Yar"]),
-                ordinal=rng.choice(["third", "fifth", "seventh"]),
-            ))
-        texts.append(" ".join(parts))
-    return texts
+def corpus(count: int, seed: int) -> list[str]:
+    return list(articles(count, seed, min_kb=4, max_kb=4))
 
 
 def main() -> None:

@@ -212,6 +212,7 @@ def import_command(
     publisher: Annotated[str | None, typer.Option(help="Outlet (one document only).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
     max_bytes: Annotated[int | None, typer.Option(help="Largest file accepted, in bytes (default 5 MB).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Extract in this many processes.")] = 1,
     json_output: JsonOption = False,
 ) -> None:
     """Import articles: files, folders (recursively), or - for standard input."""
@@ -228,10 +229,10 @@ def import_command(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err, transient=True) as bar:
             task = bar.add_task("importing", total=None)
-            report = import_paths(eng, paths, reader, dry_run=dry_run,
+            report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs,
                                   progress=lambda r: bar.update(task, advance=1, description=r.path))
     else:
-        report = import_paths(eng, paths, reader, dry_run=dry_run)
+        report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs)
     if overrides is not None and report.documents_new + report.documents_unchanged + report.documents_failed > 1:
         err.print("warning: --title/--url/--published/--publisher applied to several documents", markup=False)
     for failed in (d for d in report.documents if d.status == "failed"):

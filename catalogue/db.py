@@ -28,11 +28,21 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The driver's own transaction handling is off: SQLAlchemy's "begin" below issues BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL survives a killed process; only a power cut may lose the last commits.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # Take the write lock at the start: two importers then wait for each other (busy timeout)
+    # instead of failing when a read transaction tries to become a write transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -43,6 +53,7 @@ def make_engine(url: str) -> Engine:
             raise DatabaseError(f"{path}: folder does not exist")
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)

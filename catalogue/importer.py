@@ -4,20 +4,21 @@ A document whose text was imported before is "unchanged" and writes nothing. A d
 rolls back alone; the others go on.
 """
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from catalogue.curation import reapply_claim_statuses
 from catalogue.db import session_scope
 from catalogue.errors import CatalogueError, InputError, NotFoundError
 from catalogue.extract import extract
 from catalogue.extract.normalize import fold, slugify
-from catalogue.models import Alias, Claim, Event, Mention, Relation, Source, System, event_systems
+from catalogue.models import Alias, Claim, Event, Mention, Relation, Source, System, event_systems, utcnow
 from catalogue.readers import Reader
 from catalogue.schemas import Document, ExtractedSystem, Extraction
 
@@ -76,134 +77,210 @@ class ImportReport(BaseModel):
         self.relations_added += result.relations
 
 
+class Timings:
+    """Seconds spent in each phase of an import: read, extract, resolve, write (for the benchmarks)."""
+
+    def __init__(self) -> None:
+        self.seconds = {"read": 0.0, "extract": 0.0, "resolve": 0.0, "write": 0.0}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
 @dataclass
 class _Resolved:
-    system: System
+    id: int
+    name: str
     created: bool
 
 
 class _Writer:
-    """Writes one extraction into an open session (the caller owns the transaction)."""
+    """Writes one extraction in the caller's transaction with a handful of set-based statements:
+    resolve every system at once (existing aliases, new systems, new aliases), then bulk-insert
+    mentions, claims, relations and events."""
 
-    def __init__(self, session: Session, extraction: Extraction, source: Source):
-        self.session = session
+    def __init__(self, connection: Connection, extraction: Extraction, source_id: int, title: str | None,
+                 timings: "Timings | None" = None):
+        self.connection = connection
         self.extraction = extraction
-        self.source = source
+        self.source_id = source_id
         self.version = extraction.extractor_version
-        self.result = DocumentResult(path=extraction.document.path, status="new", title=source.title)
+        self.timings = timings or Timings()
+        self.result = DocumentResult(path=extraction.document.path, status="new", title=title)
 
     def write(self) -> DocumentResult:
-        resolved = {system.name: self._resolve(system) for system in self.extraction.systems}
-        self.session.flush()
-        events: dict[tuple, Event] = {}
-        for extracted in self.extraction.systems:
-            target = resolved[extracted.name]
-            self._mentions(extracted, target.system)
-            self._claims(extracted, target.system, resolved)
-            self._events(extracted, target.system, events)
-            bucket = self.result.systems_new if target.created else self.result.systems_updated
-            if target.system.name not in bucket:
-                bucket.append(target.system.name)
-        self.session.flush()
+        with self.timings.phase("resolve"):
+            resolved = self._resolve_all()
+        with self.timings.phase("write"):
+            mentions, claims, relations, events = [], [], [], {}
+            pending_reference: list[tuple[_Resolved, dict]] = []
+            for extracted in self.extraction.systems:
+                target = resolved[extracted.name]
+                mentions += self._mentions(extracted, target)
+                self._claims(extracted, target, resolved, claims, relations, pending_reference)
+                self._collect_events(extracted, target, events)
+                bucket = self.result.systems_new if target.created else self.result.systems_updated
+                if target.name not in bucket:
+                    bucket.append(target.name)
+            claims += self._new_reference_claims(pending_reference)
+            for table, rows in ((Mention.__table__, mentions), (Claim.__table__, claims),
+                                (Relation.__table__, relations)):
+                if rows:
+                    self.connection.execute(table.insert(), rows)
+            self._write_events(events)
+            self.result.claims, self.result.relations = len(claims), len(relations)
         return self.result
 
-    def _resolve(self, extracted: ExtractedSystem) -> _Resolved:
-        names = [extracted.name, *(alias.name for alias in extracted.aliases)]
-        keys = list(dict.fromkeys(fold(name) for name in names if fold(name)))
-        rows = self.session.execute(select(Alias.normalized, Alias.system_id).where(Alias.normalized.in_(keys)))
-        owners = dict(rows.all())
-        owner_id = owners.get(keys[0]) or next((owners[k] for k in keys if k in owners), None)
-        if owner_id is not None:
-            system, created = self.session.get(System, owner_id), False
-        else:
-            system = System(slug=self._free_slug(slugify(extracted.name)), name=extracted.name,
-                            country=extracted.country)
-            self.session.add(system)
-            self.session.flush()
-            created = True
-        if system.country is None and extracted.country:
-            system.country = extracted.country
-        kinds = {alias.name: alias.kind for alias in extracted.aliases}
-        for name, key in ((name, fold(name)) for name in names):
-            if key and key not in owners:
-                owners[key] = system.id
-                self.session.add(Alias(system_id=system.id, name=name, normalized=key,
-                                       kind=kinds.get(name, "name"), source_id=self.source.id))
-        return _Resolved(system, created)
-
-    def _free_slug(self, base: str) -> str:
-        taken = set(self.session.scalars(select(System.slug).where(System.slug.like(f"{base}%"))))
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        return slug
-
-    def _mentions(self, extracted: ExtractedSystem, system: System) -> None:
-        seen = set()
-        for span in extracted.mentions:
-            if span.start in seen:
+    def _resolve_all(self) -> dict[str, _Resolved]:
+        systems = self.extraction.systems
+        names = {s.name: list(dict.fromkeys([s.name, *(a.name for a in s.aliases)])) for s in systems}
+        keys = {name: [k for k in dict.fromkeys(fold(n) for n in forms) if k] for name, forms in names.items()}
+        wanted = sorted({k for ks in keys.values() for k in ks})
+        owners = dict(self.connection.execute(
+            select(Alias.normalized, Alias.system_id).where(Alias.normalized.in_(wanted))).all()) if wanted else {}
+        existing_ids = {owners[k] for ks in keys.values() for k in ks if k in owners}
+        existing = {row.id: row for row in self.connection.execute(
+            select(System.id, System.name, System.country).where(System.id.in_(existing_ids)))}
+        resolved: dict[str, _Resolved] = {}
+        to_create: list[ExtractedSystem] = []
+        for system in systems:
+            owner = next((owners[k] for k in keys[system.name] if k in owners), None)
+            if owner is None:
+                to_create.append(system)
                 continue
-            seen.add(span.start)
-            self.session.add(Mention(system_id=system.id, source_id=self.source.id, surface=span.text[:300],
-                                     start=span.start, end=span.end))
+            resolved[system.name] = _Resolved(owner, existing[owner].name, False)
+            if existing[owner].country is None and system.country:
+                self.connection.execute(update(System).where(System.id == owner, System.country.is_(None))
+                                        .values(country=system.country))
+        if to_create:
+            slugs = self._free_slugs([slugify(s.name) for s in to_create])
+            now = utcnow()
+            rows = [{"slug": slug, "name": s.name[:200], "country": s.country, "created_at": now, "updated_at": now}
+                    for s, slug in zip(to_create, slugs, strict=True)]
+            table = System.__table__
+            ids = self.connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                          rows).scalars().all()
+            for system, new_id in zip(to_create, ids, strict=True):
+                resolved[system.name] = _Resolved(new_id, system.name, True)
+        aliases = []
+        for system in systems:
+            kinds = {alias.name: alias.kind for alias in system.aliases}
+            for form in names[system.name]:
+                key = fold(form)
+                if key and key not in owners:
+                    owners[key] = resolved[system.name].id
+                    aliases.append({"system_id": owners[key], "name": form[:200], "normalized": key,
+                                    "kind": kinds.get(form, "name"), "source_id": self.source_id})
+        if aliases:
+            self.connection.execute(Alias.__table__.insert(), aliases)
+        return resolved
 
-    def _claims(self, extracted: ExtractedSystem, system: System, resolved: dict[str, _Resolved]) -> None:
+    def _free_slugs(self, bases: list[str]) -> list[str]:
+        taken = set(self.connection.execute(select(System.slug).where(System.slug.in_(bases))).scalars())
+        slugs = []
+        for base in bases:
+            slug, n = base, 2
+            if slug in taken:
+                taken |= set(self.connection.execute(
+                    select(System.slug).where(System.slug.like(f"{base}-%"))).scalars())
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            taken.add(slug)
+            slugs.append(slug)
+        return slugs
+
+    def _mentions(self, extracted: ExtractedSystem, system: _Resolved) -> list[dict]:
+        spans = {}
+        for span in extracted.mentions:
+            spans.setdefault(span.start, span)
+        return [{"system_id": system.id, "source_id": self.source_id, "surface": span.text[:300],
+                 "start": span.start, "end": span.end} for span in spans.values()]
+
+    def _claims(self, extracted: ExtractedSystem, target: _Resolved, resolved: dict[str, _Resolved],
+                claims: list[dict], relations: list[dict], pending_reference: list) -> None:
         for claim in extracted.claims:
             if claim.attribute in RELATION_KINDS:
-                target = resolved.get(claim.value)
-                if target is None or target.system.id == system.id:
-                    continue
-                self.session.add(Relation(
-                    subject_id=system.id, object_id=target.system.id, kind=claim.attribute, claimant=claim.claimant,
-                    quote=claim.quote, start=claim.start, end=claim.end, source_id=self.source.id,
-                    extractor=claim.rule, extractor_version=self.version))
-                self.result.relations += 1
+                other = resolved.get(claim.value)
+                if other is not None and other.id != target.id:
+                    relations.append({
+                        "subject_id": target.id, "object_id": other.id, "kind": claim.attribute,
+                        "claimant": claim.claimant, "quote": claim.quote, "start": claim.start, "end": claim.end,
+                        "source_id": self.source_id, "extractor": claim.rule, "extractor_version": self.version})
                 continue
+            row = {
+                "system_id": target.id, "attribute": claim.attribute, "value": claim.value,
+                "value_number": claim.value_number, "unit": claim.unit, "claimant": claim.claimant,
+                "quote": claim.quote, "start": claim.start, "end": claim.end, "source_id": self.source_id,
+                "extractor": claim.rule, "extractor_version": self.version, "status": "claimed",
+                "created_at": utcnow()}
             if claim.rule == "reference-list":
-                if self.session.scalar(select(Claim.id).where(
-                        Claim.system_id == system.id, Claim.extractor == "reference-list",
-                        Claim.attribute == claim.attribute, Claim.value == claim.value)) is not None:
-                    continue
-                source_id = None
-            else:
-                source_id = self.source.id
-            self.session.add(Claim(
-                system_id=system.id, attribute=claim.attribute, value=claim.value, value_number=claim.value_number,
-                unit=claim.unit, claimant=claim.claimant, quote=claim.quote, start=claim.start, end=claim.end,
-                source_id=source_id, extractor=claim.rule, extractor_version=self.version))
-            self.result.claims += 1
-            self.result.planned.append(PlannedClaim(system=system.name, attribute=claim.attribute,
+                row["source_id"] = None  # the reference list speaks once per system, not once per article
+                pending_reference.append((target, row))
+                continue
+            claims.append(row)
+            self.result.planned.append(PlannedClaim(system=target.name, attribute=claim.attribute,
                                                     value=claim.value, unit=claim.unit, claimant=claim.claimant,
                                                     quote=claim.quote))
 
-    def _events(self, extracted: ExtractedSystem, system: System, events: dict[tuple, Event]) -> None:
+    def _new_reference_claims(self, pending: list[tuple[_Resolved, dict]]) -> list[dict]:
+        known_ids = [target.id for target, _ in pending if not target.created]
+        present = set(self.connection.execute(
+            select(Claim.system_id, Claim.attribute, Claim.value).where(
+                Claim.system_id.in_(known_ids), Claim.extractor == "reference-list")).all()) if known_ids else set()
+        rows = []
+        for target, row in pending:
+            key = (target.id, row["attribute"], row["value"])
+            if key not in present:
+                present.add(key)
+                rows.append(row)
+                self.result.planned.append(PlannedClaim(system=target.name, attribute=row["attribute"],
+                                                        value=row["value"], unit=None, claimant=None, quote=None))
+        return rows
+
+    def _collect_events(self, extracted: ExtractedSystem, system: _Resolved, events: dict[tuple, dict]) -> None:
         for found in extracted.events:
             key = (found.kind, found.start, found.end, found.date, found.location)
-            event = events.get(key)
-            if event is None:
-                event = Event(kind=found.kind, date=found.date, date_precision=found.date_precision,
-                              location=found.location, claimant=found.claimant, quote=found.quote,
-                              start=found.start, end=found.end, source_id=self.source.id, extractor=found.rule,
-                              extractor_version=self.version)
-                self.session.add(event)
-                self.session.flush()
-                events[key] = event
-                self.result.events += 1
-            self.session.execute(event_systems.insert().values(event_id=event.id, system_id=system.id))
+            row = events.setdefault(key, {"event": {
+                "kind": found.kind, "date": found.date, "date_precision": found.date_precision,
+                "location": found.location, "claimant": found.claimant, "quote": found.quote, "start": found.start,
+                "end": found.end, "source_id": self.source_id, "extractor": found.rule,
+                "extractor_version": self.version}, "systems": []})
+            if system.id not in row["systems"]:
+                row["systems"].append(system.id)
+
+    def _write_events(self, events: dict[tuple, dict]) -> None:
+        if not events:
+            return
+        rows = list(events.values())
+        table = Event.__table__
+        ids = self.connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                      [row["event"] for row in rows]).scalars().all()
+        links = [{"event_id": event_id, "system_id": system_id}
+                 for event_id, row in zip(ids, rows, strict=True) for system_id in row["systems"]]
+        self.connection.execute(event_systems.insert(), links)
+        self.result.events = len(rows)
 
 
-def _new_source(document: Document, version: str) -> Source:
-    return Source(title=document.title, publisher=document.publisher, url=document.url,
-                  published=document.published, published_precision=document.published_precision,
-                  language=document.language, sha256=document.sha256, text=document.text,
-                  extractor_version=version)
+def _insert_source(connection: Connection, document: Document, version: str) -> int:
+    table = Source.__table__
+    row = {"title": document.title, "publisher": document.publisher, "url": document.url,
+           "published": document.published, "published_precision": document.published_precision,
+           "language": document.language, "sha256": document.sha256, "text": document.text,
+           "extractor_version": version, "imported_at": utcnow()}
+    return connection.execute(table.insert().returning(table.c.id), row).scalar_one()
 
 
-def import_document(engine: Engine, document: Document, dry_run: bool = False) -> DocumentResult:
+def import_document(engine: Engine, document: Document, dry_run: bool = False, extraction: Extraction | None = None,
+                    timings: Timings | None = None) -> DocumentResult:
     """Import one document in one transaction; a dry run writes it and rolls back."""
     for attempt in range(3):
         try:
-            return _import_once(engine, document, dry_run)
+            return _import_once(engine, document, dry_run, extraction, timings or Timings())
         except (IntegrityError, OperationalError):
             # Another importer wrote the same source or alias first: look again with its rows visible.
             if attempt == 2:
@@ -216,48 +293,111 @@ class _DryRun(Exception):
         self.result = result
 
 
-def _import_once(engine: Engine, document: Document, dry_run: bool) -> DocumentResult:
+def _import_once(engine: Engine, document: Document, dry_run: bool, extraction: Extraction | None,
+                 timings: Timings) -> DocumentResult:
+    started, before = time.perf_counter(), dict(timings.seconds)
     try:
         with session_scope(engine) as session:
             existing = session.scalar(select(Source.id).where(Source.sha256 == document.sha256))
             if existing is not None:
                 return DocumentResult(path=document.path, status="unchanged", source_id=existing,
                                       title=document.title)
-            extraction = extract(document)
-            source = _new_source(document, extraction.extractor_version)
-            session.add(source)
-            session.flush()
-            result = _Writer(session, extraction, source).write()
-            result.source_id = source.id
+            if extraction is None:
+                with timings.phase("extract"):
+                    extraction = extract(document)
+            connection = session.connection()
+            source_id = _insert_source(connection, document, extraction.extractor_version)
+            result = _Writer(connection, extraction, source_id, document.title, timings).write()
+            result.source_id = source_id
             if dry_run:
                 raise _DryRun(result)
-            return result
+        return result
     except _DryRun as rolled_back:
         rolled_back.result.source_id = None
         return rolled_back.result
+    finally:
+        # Whatever was not extracting or resolving (the source row, the bulk writes, the commit) is writing.
+        spent = time.perf_counter() - started
+        inner = sum(timings.seconds[k] - before[k] for k in ("extract", "resolve", "write"))
+        timings.seconds["write"] += max(0.0, spent - inner)
 
 
 ProgressCallback = Callable[[DocumentResult], None]
 
 
 def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None, dry_run: bool = False,
-                 progress: ProgressCallback | None = None) -> ImportReport:
-    """Import every document under paths; each document commits or fails alone."""
+                 progress: ProgressCallback | None = None, jobs: int = 1,
+                 timings: Timings | None = None) -> ImportReport:
+    """Import every document under paths; each document commits or fails alone.
+
+    With jobs > 1, extraction runs in that many processes, a batch at a time (memory stays flat),
+    and this process writes the results in the order the documents were read.
+    """
     reader = reader or Reader()
+    timings = timings or Timings()
     report = ImportReport(dry_run=dry_run)
-    for item in reader.read(paths):
-        report.add(_import_item(engine, item, dry_run))
-        if progress is not None:
-            progress(report.documents[-1])
+    items = _timed(reader.read(paths), timings)
+    if jobs <= 1:
+        for item in items:
+            report.add(_import_item(engine, item, dry_run, None, timings))
+            if progress is not None:
+                progress(report.documents[-1])
+    else:
+        with _pool(jobs) as pool:
+            for batch in _batches(items, jobs * 8):
+                documents = [item for item in batch if isinstance(item, Document)]
+                with timings.phase("extract"):
+                    extractions = dict(zip(map(id, documents), pool.map(_extract_safely, documents), strict=True))
+                for item in batch:
+                    report.add(_import_item(engine, item, dry_run, extractions.get(id(item)), timings))
+                    if progress is not None:
+                        progress(report.documents[-1])
     report.files_skipped = len(reader.skipped)
     return report
 
 
-def _import_item(engine: Engine, item: Document | InputError, dry_run: bool) -> DocumentResult:
+def _timed(items: Iterator[Document | InputError], timings: Timings) -> Iterator[Document | InputError]:
+    while True:
+        with timings.phase("read"):
+            item = next(items, None)
+        if item is None:
+            return
+        yield item
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pool(jobs: int):
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn").Pool(jobs)
+
+
+def _extract_safely(document: Document) -> Extraction | str:
+    """In a worker: the extraction, or the error as text (exceptions need not pickle)."""
+    try:
+        return extract(document)
+    except Exception as exc:  # reported as that document's failure
+        return f"extraction failed: {exc.__class__.__name__}: {exc}"
+
+
+def _import_item(engine: Engine, item: Document | InputError, dry_run: bool, extraction: Extraction | str | None,
+                 timings: Timings) -> DocumentResult:
     if isinstance(item, InputError):
         return DocumentResult(path=item.path, status="failed", error=item.problem)
+    if isinstance(extraction, str):
+        return DocumentResult(path=item.path, status="failed", error=extraction)
     try:
-        return import_document(engine, item, dry_run)
+        return import_document(engine, item, dry_run, extraction, timings)
     except CatalogueError as exc:
         return DocumentResult(path=item.path, status="failed", error=str(exc))
     except (IntegrityError, OperationalError) as exc:
@@ -287,7 +427,8 @@ def reextract(engine: Engine, source_ids: Iterable[int] | None = None) -> Import
                 session.execute(delete(table).where(table.source_id == source_id))
             extraction = extract(document)
             source.extractor_version = extraction.extractor_version
-            result = _Writer(session, extraction, source).write()
+            session.flush()
+            result = _Writer(session.connection(), extraction, source_id, source.title).write()
             reapply_claim_statuses(session, source_id)
             result.status, result.source_id = "reextracted", source_id
         report.add(result)

@@ -73,7 +73,7 @@ def test_failure_mid_write_leaves_no_row(cli, db_url, monkeypatch, tmp_path):
     def broken(self, *args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer._Writer, "_events", broken)
+    monkeypatch.setattr(importer._Writer, "_write_events", broken)  # after mentions and claims
     code, _, err = cli("import", str(SEED_ARTICLE))
     assert code == 1 and str(SEED_ARTICLE) in err and "disk on fire" in err
     assert set(counts(db_url).values()) == {0}

@@ -129,6 +129,11 @@ def _noun_pattern() -> re.Pattern[str]:
     )
 
 
+@cache
+def _cue_words() -> tuple[str, ...]:
+    return tuple({cue.split()[0].lower() for cue in rules().name_cues})
+
+
 class _Lazy:
     """A boolean computed on first use: most sentences never need their weapon context."""
 
@@ -256,7 +261,7 @@ class MentionFinder:
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:
         lowered = sentence.text.lower()
-        if not any(cue.split()[0] in lowered for cue in rules().name_cues):
+        if not any(word in lowered for word in _cue_words()):
             return
         for match in _cue_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")

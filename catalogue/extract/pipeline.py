@@ -107,6 +107,19 @@ def _regexes() -> dict[str, re.Pattern[str]]:
     }
 
 
+# Cheap substring tests that let most sentences skip the larger expressions.
+_FUEL_WORDS = ("fuel", "propel", "powered", "propulsion")
+_WARHEAD_WORDS = ("nuclear", "warhead", "mirv", "conventional", "re-entry", "reentry")
+_NUMBER_WORDS = ("single", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
+                 "fifteen", "twenty")
+
+
+@cache
+def _event_stems() -> tuple[str, ...]:
+    return tuple({re.split(r"[\s-]", phrase.lower())[0][:4] for phrases in rules().events.values()
+                  for phrase in phrases})
+
+
 @cache
 def _gathering_words() -> tuple[str, ...]:
     return tuple({phrase.split()[-1].lower() for phrase in rules().gatherings})
@@ -454,8 +467,9 @@ class Extractor:
             builder.claim(ExtractedClaim(attribute=attribute, value=value, rule=rule,
                                          claimant=self._claimant(attributions, start + at), **quote, **extra))
 
+        lowered = segment.lower()
         fuel_regex, fuel_lookup = _fuel_regex()
-        for match in fuel_regex.finditer(segment):
+        for match in fuel_regex.finditer(segment) if any(w in lowered for w in _FUEL_WORDS) else ():
             add("fuel", fuel_lookup[phrase_key(match.group())], "fuel.phrase", match.start())
         for match in _regexes()["capability"].finditer(segment):
             if head and match.start() > 0:
@@ -465,7 +479,8 @@ class Extractor:
             value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
             if len(value.split()) >= 2 and len(value) <= 160:
                 add("capability", value, "capability.cue", match.start())
-        for rule_id, attribute, pattern in _quantities():
+        has_number = any(ch.isdigit() for ch in segment) or any(w in lowered for w in _NUMBER_WORDS)
+        for rule_id, attribute, pattern in _quantities() if has_number else ():
             for match in pattern.finditer(segment):
                 number_text = match.group("num")
                 number = rules().number_words.get(number_text.casefold())
@@ -479,7 +494,7 @@ class Extractor:
                     unit = _unit_lookup().get(phrase_key(match.group("unit")), match.group("unit").casefold())
                 value = f"{number:g}"
                 add(attribute, value, rule_id, match.start(), value_number=float(number), unit=unit)
-        for rule_id, value, pattern in _warheads():
+        for rule_id, value, pattern in _warheads() if any(w in lowered for w in _WARHEAD_WORDS) else ():
             for match in pattern.finditer(segment):
                 add("warhead", value, rule_id, match.start())
 
@@ -549,11 +564,12 @@ class Extractor:
                 attributions: list[Attribution]) -> None:
         regex, lookup = _event_regex()
         cues = []
-        for match in regex.finditer(self.text, sentence.start, sentence.end):
+        lowered = sentence.text.lower()
+        has_cue = any(stem in lowered for stem in _event_stems())
+        for match in regex.finditer(self.text, sentence.start, sentence.end) if has_cue else ():
             if _regexes()["hypothetical"].search(self.text[sentence.start:match.start()]):
                 continue
             cues.append((match, lookup[phrase_key(match.group())]))
-        lowered = sentence.text.lower()
         gathering = any(word in lowered for word in _gathering_words()) and \
             _regexes()["gathering"].search(sentence.text) is not None
         if not gathering and not (cues and primary):
