@@ -275,17 +275,8 @@ def _insert_source(connection: Connection, document: Document, version: str) -> 
     return connection.execute(table.insert().returning(table.c.id), row).scalar_one()
 
 
-def import_document(engine: Engine, document: Document, dry_run: bool = False, extraction: Extraction | None = None,
-                    timings: Timings | None = None) -> DocumentResult:
-    """Import one document in one transaction; a dry run writes it and rolls back."""
-    for attempt in range(3):
-        try:
-            return _import_once(engine, document, dry_run, extraction, timings or Timings())
-        except (IntegrityError, OperationalError):
-            # Another importer wrote the same source or alias first: look again with its rows visible.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+BATCH_DOCUMENTS = 100  # documents per transaction; each has its own savepoint
+BATCH_SECONDS = 1.0  # ...and a transaction never stays open longer than this while documents arrive
 
 
 class _DryRun(Exception):
@@ -293,33 +284,39 @@ class _DryRun(Exception):
         self.result = result
 
 
-def _import_once(engine: Engine, document: Document, dry_run: bool, extraction: Extraction | None,
-                 timings: Timings) -> DocumentResult:
-    started, before = time.perf_counter(), dict(timings.seconds)
-    try:
-        with session_scope(engine) as session:
-            existing = session.scalar(select(Source.id).where(Source.sha256 == document.sha256))
-            if existing is not None:
-                return DocumentResult(path=document.path, status="unchanged", source_id=existing,
-                                      title=document.title)
-            if extraction is None:
-                with timings.phase("extract"):
-                    extraction = extract(document)
-            connection = session.connection()
-            source_id = _insert_source(connection, document, extraction.extractor_version)
-            result = _Writer(connection, extraction, source_id, document.title, timings).write()
-            result.source_id = source_id
-            if dry_run:
-                raise _DryRun(result)
-        return result
-    except _DryRun as rolled_back:
-        rolled_back.result.source_id = None
-        return rolled_back.result
-    finally:
-        # Whatever was not extracting or resolving (the source row, the bulk writes, the commit) is writing.
-        spent = time.perf_counter() - started
-        inner = sum(timings.seconds[k] - before[k] for k in ("extract", "resolve", "write"))
-        timings.seconds["write"] += max(0.0, spent - inner)
+def _write_document(connection: Connection, document: Document, dry_run: bool, extraction: Extraction | None,
+                    timings: Timings) -> DocumentResult:
+    """One document in its own savepoint: all of it is written, or none of it."""
+    for attempt in range(3):
+        try:
+            with connection.begin_nested():
+                existing = connection.scalar(select(Source.id).where(Source.sha256 == document.sha256))
+                if existing is not None:
+                    return DocumentResult(path=document.path, status="unchanged", source_id=existing,
+                                          title=document.title)
+                if extraction is None:
+                    with timings.phase("extract"):
+                        extraction = extract(document)
+                source_id = _insert_source(connection, document, extraction.extractor_version)
+                result = _Writer(connection, extraction, source_id, document.title, timings).write()
+                result.source_id = source_id
+                if dry_run:
+                    raise _DryRun(result)
+                return result
+        except _DryRun as rolled_back:
+            rolled_back.result.source_id = None
+            return rolled_back.result
+        except (IntegrityError, OperationalError):
+            # Another importer wrote the same source or alias first: look again with its rows visible.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def import_document(engine: Engine, document: Document, dry_run: bool = False) -> DocumentResult:
+    """Import one document in one transaction; a dry run writes it and rolls back."""
+    with engine.begin() as connection:
+        return _write_document(connection, document, dry_run, None, Timings())
 
 
 ProgressCallback = Callable[[DocumentResult], None]
@@ -328,7 +325,9 @@ ProgressCallback = Callable[[DocumentResult], None]
 def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None, dry_run: bool = False,
                  progress: ProgressCallback | None = None, jobs: int = 1,
                  timings: Timings | None = None) -> ImportReport:
-    """Import every document under paths; each document commits or fails alone.
+    """Import every document under paths. Each document is written whole or not at all (its own savepoint
+    in a transaction committed every BATCH_DOCUMENTS documents or BATCH_SECONDS); a failing document is
+    rolled back alone and the others go on.
 
     With jobs > 1, extraction runs in that many processes, a batch at a time (memory stays flat),
     and this process writes the results in the order the documents were read.
@@ -338,22 +337,56 @@ def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None,
     report = ImportReport(dry_run=dry_run)
     items = _timed(reader.read(paths), timings)
     if jobs <= 1:
-        for item in items:
-            report.add(_import_item(engine, item, dry_run, None, timings))
-            if progress is not None:
-                progress(report.documents[-1])
+        work = ((item, None) for item in items)
+        _write_all(engine, work, dry_run, timings, report, progress)
     else:
         with _pool(jobs) as pool:
-            for batch in _batches(items, jobs * 8):
-                documents = [item for item in batch if isinstance(item, Document)]
-                with timings.phase("extract"):
-                    extractions = dict(zip(map(id, documents), pool.map(_extract_safely, documents), strict=True))
-                for item in batch:
-                    report.add(_import_item(engine, item, dry_run, extractions.get(id(item)), timings))
-                    if progress is not None:
-                        progress(report.documents[-1])
+            _write_all(engine, _extracted_in(pool, items, jobs, timings), dry_run, timings, report, progress)
     report.files_skipped = len(reader.skipped)
     return report
+
+
+def _extracted_in(pool, items: Iterator, jobs: int, timings: Timings) -> Iterator[tuple]:
+    for batch in _batches(items, jobs * 8):
+        documents = [item for item in batch if isinstance(item, Document)]
+        with timings.phase("extract"):
+            extractions = dict(zip(map(id, documents), pool.map(_extract_safely, documents), strict=True))
+        for item in batch:
+            yield item, extractions.get(id(item))
+
+
+def _write_all(engine: Engine, work: Iterator[tuple], dry_run: bool, timings: Timings, report: ImportReport,
+               progress: ProgressCallback | None) -> None:
+    pending: list[DocumentResult] = []
+    connection = engine.connect()
+    transaction, opened = None, 0.0
+    try:
+        for item, extraction in work:
+            if transaction is None:
+                transaction, opened = connection.begin(), time.perf_counter()
+            started, before = time.perf_counter(), dict(timings.seconds)
+            pending.append(_import_item(connection, item, dry_run, extraction, timings))
+            if len(pending) >= BATCH_DOCUMENTS or time.perf_counter() - opened >= BATCH_SECONDS:
+                transaction.commit()
+                transaction = None
+                _flush(pending, report, progress)
+            # The source row, the bulk writes and the commits count as writing.
+            inner = sum(timings.seconds[k] - before[k] for k in ("extract", "resolve", "write"))
+            timings.seconds["write"] += max(0.0, time.perf_counter() - started - inner)
+        if transaction is not None:
+            with timings.phase("write"):
+                transaction.commit()
+            _flush(pending, report, progress)
+    finally:
+        connection.close()
+
+
+def _flush(pending: list[DocumentResult], report: ImportReport, progress: ProgressCallback | None) -> None:
+    for result in pending:
+        report.add(result)
+        if progress is not None:
+            progress(result)
+    pending.clear()
 
 
 def _timed(items: Iterator[Document | InputError], timings: Timings) -> Iterator[Document | InputError]:
@@ -390,14 +423,14 @@ def _extract_safely(document: Document) -> Extraction | str:
         return f"extraction failed: {exc.__class__.__name__}: {exc}"
 
 
-def _import_item(engine: Engine, item: Document | InputError, dry_run: bool, extraction: Extraction | str | None,
-                 timings: Timings) -> DocumentResult:
+def _import_item(connection: Connection, item: Document | InputError, dry_run: bool,
+                 extraction: Extraction | str | None, timings: Timings) -> DocumentResult:
     if isinstance(item, InputError):
         return DocumentResult(path=item.path, status="failed", error=item.problem)
     if isinstance(extraction, str):
         return DocumentResult(path=item.path, status="failed", error=extraction)
     try:
-        return import_document(engine, item, dry_run, extraction, timings)
+        return _write_document(connection, item, dry_run, extraction, timings)
     except CatalogueError as exc:
         return DocumentResult(path=item.path, status="failed", error=str(exc))
     except (IntegrityError, OperationalError) as exc:
