@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +17,7 @@ from catalogue.config import database_url
 from catalogue.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK = 0x6361_7461  # "cata": the advisory lock taken while migrating a PostgreSQL database
 
 
 FTS_PREFIX = "fts_"
@@ -85,6 +86,9 @@ def _run(engine: Engine, action, *args) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several catalogues opening a new database at once: one migrates, the others then see head.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             action(config, *args)
     except SQLAlchemyError as exc:

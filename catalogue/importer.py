@@ -4,6 +4,7 @@ A document whose text was imported before is "unchanged" and writes nothing. A d
 rolls back alone; the others go on.
 """
 
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -287,36 +288,31 @@ class _DryRun(Exception):
 def _write_document(connection: Connection, document: Document, dry_run: bool, extraction: Extraction | None,
                     timings: Timings) -> DocumentResult:
     """One document in its own savepoint: all of it is written, or none of it."""
-    for attempt in range(3):
-        try:
-            with connection.begin_nested():
-                existing = connection.scalar(select(Source.id).where(Source.sha256 == document.sha256))
-                if existing is not None:
-                    return DocumentResult(path=document.path, status="unchanged", source_id=existing,
-                                          title=document.title)
-                if extraction is None:
-                    with timings.phase("extract"):
-                        extraction = extract(document)
-                source_id = _insert_source(connection, document, extraction.extractor_version)
-                result = _Writer(connection, extraction, source_id, document.title, timings).write()
-                result.source_id = source_id
-                if dry_run:
-                    raise _DryRun(result)
-                return result
-        except _DryRun as rolled_back:
-            rolled_back.result.source_id = None
-            return rolled_back.result
-        except (IntegrityError, OperationalError):
-            # Another importer wrote the same source or alias first: look again with its rows visible.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        with connection.begin_nested():
+            existing = connection.scalar(select(Source.id).where(Source.sha256 == document.sha256))
+            if existing is not None:
+                return DocumentResult(path=document.path, status="unchanged", source_id=existing,
+                                      title=document.title)
+            if extraction is None:
+                with timings.phase("extract"):
+                    extraction = extract(document)
+            source_id = _insert_source(connection, document, extraction.extractor_version)
+            result = _Writer(connection, extraction, source_id, document.title, timings).write()
+            result.source_id = source_id
+            if dry_run:
+                raise _DryRun(result)
+            return result
+    except _DryRun as rolled_back:
+        rolled_back.result.source_id = None
+        return rolled_back.result
 
 
 def import_document(engine: Engine, document: Document, dry_run: bool = False) -> DocumentResult:
     """Import one document in one transaction; a dry run writes it and rolls back."""
-    with engine.begin() as connection:
-        return _write_document(connection, document, dry_run, None, Timings())
+    report = ImportReport(dry_run=dry_run)
+    _write_all(engine, iter([(document, None)]), dry_run, Timings(), report, None)
+    return report.documents[0]
 
 
 ProgressCallback = Callable[[DocumentResult], None]
@@ -355,6 +351,9 @@ def _extracted_in(pool, items: Iterator, jobs: int, timings: Timings) -> Iterato
             yield item, extractions.get(id(item))
 
 
+CONFLICT_RETRIES = 10
+
+
 def _write_all(engine: Engine, work: Iterator[tuple], dry_run: bool, timings: Timings, report: ImportReport,
                progress: ProgressCallback | None) -> None:
     pending: list[DocumentResult] = []
@@ -362,13 +361,28 @@ def _write_all(engine: Engine, work: Iterator[tuple], dry_run: bool, timings: Ti
     transaction, opened = None, 0.0
     try:
         for item, extraction in work:
-            if transaction is None:
-                transaction, opened = connection.begin(), time.perf_counter()
             started, before = time.perf_counter(), dict(timings.seconds)
-            pending.append(_import_item(connection, item, dry_run, extraction, timings))
+            for attempt in range(CONFLICT_RETRIES):
+                if transaction is None:
+                    transaction, opened = connection.begin(), time.perf_counter()
+                try:
+                    pending.append(_import_item(connection, item, dry_run, extraction, timings))
+                    break
+                except (IntegrityError, OperationalError) as exc:
+                    # Another importer holds or wrote the same source, system or alias (or PostgreSQL chose
+                    # this transaction to end a deadlock). The document's savepoint is rolled back: commit the
+                    # complete documents before it, release our locks, and try it again seeing theirs.
+                    transaction.commit()
+                    transaction = None
+                    _flush(pending, report, progress)
+                    if attempt == CONFLICT_RETRIES - 1:
+                        pending.append(DocumentResult(path=item.path, status="failed", error=(
+                            f"database refused the write: {exc.__class__.__name__}: {exc.orig}")))
+                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
             if len(pending) >= BATCH_DOCUMENTS or time.perf_counter() - opened >= BATCH_SECONDS:
-                transaction.commit()
-                transaction = None
+                if transaction is not None:
+                    transaction.commit()
+                    transaction = None
                 _flush(pending, report, progress)
             # The source row, the bulk writes and the commits count as writing.
             inner = sum(timings.seconds[k] - before[k] for k in ("extract", "resolve", "write"))
@@ -376,7 +390,7 @@ def _write_all(engine: Engine, work: Iterator[tuple], dry_run: bool, timings: Ti
         if transaction is not None:
             with timings.phase("write"):
                 transaction.commit()
-            _flush(pending, report, progress)
+        _flush(pending, report, progress)
     finally:
         connection.close()
 
@@ -433,9 +447,8 @@ def _import_item(connection: Connection, item: Document | InputError, dry_run: b
         return _write_document(connection, item, dry_run, extraction, timings)
     except CatalogueError as exc:
         return DocumentResult(path=item.path, status="failed", error=str(exc))
-    except (IntegrityError, OperationalError) as exc:
-        return DocumentResult(path=item.path, status="failed",
-                              error=f"database refused the write: {exc.__class__.__name__}: {exc.orig}")
+    except (IntegrityError, OperationalError):
+        raise  # a conflict with another importer: the caller retries
     except Exception as exc:  # a bug must not stop the other documents; this one was rolled back
         return DocumentResult(path=item.path, status="failed",
                               error=f"internal error, nothing written: {exc.__class__.__name__}: {exc}")

@@ -77,3 +77,57 @@ def cli(db_url):
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", help="Run the long reliability variants (larger corpora).")
+
+
+@pytest.fixture
+def long_run(request) -> bool:
+    return bool(request.config.getoption("--long"))
+
+
+CANONICAL = {
+    "sources": "SELECT sha256, title, published FROM sources",
+    "systems": "SELECT slug, name, country FROM systems",
+    "aliases": "SELECT a.normalized, s.slug, a.name, a.kind, src.sha256 FROM aliases a "
+               "JOIN systems s ON s.id = a.system_id LEFT JOIN sources src ON src.id = a.source_id",
+    "claims": "SELECT s.slug, c.attribute, c.value, c.claimant, c.start, src.sha256, c.extractor, c.status "
+              "FROM claims c JOIN systems s ON s.id = c.system_id LEFT JOIN sources src ON src.id = c.source_id",
+    "mentions": "SELECT s.slug, src.sha256, m.start, m.surface FROM mentions m "
+                "JOIN systems s ON s.id = m.system_id JOIN sources src ON src.id = m.source_id",
+    "events": "SELECT src.sha256, e.kind, e.start, e.date, e.location, s.slug FROM events e "
+              "JOIN sources src ON src.id = e.source_id JOIN event_systems es ON es.event_id = e.id "
+              "JOIN systems s ON s.id = es.system_id",
+    "relations": "SELECT a.slug, b.slug, r.kind, src.sha256, r.start FROM relations r "
+                 "JOIN systems a ON a.id = r.subject_id JOIN systems b ON b.id = r.object_id "
+                 "JOIN sources src ON src.id = r.source_id",
+}
+
+
+def canonical(url: str) -> dict[str, list[tuple]]:
+    """The catalogue's content by natural keys (no surrogate ids, no timestamps), sorted."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {name: sorted(tuple(map(str, row)) for row in connection.execute(text(sql)))
+                    for name, sql in CANONICAL.items()}
+    finally:
+        engine.dispose()
+
+
+def fresh_postgres_url(base: str) -> tuple[str, object]:
+    """A URL on a new schema of the test PostgreSQL, and a function that drops it."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False), drop
