@@ -25,7 +25,7 @@ FTS_PREFIX = "fts_"
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Full-text objects are engine-specific and live outside the models: leave them to migrations."""
-    return not (name or "").startswith((FTS_PREFIX, "ix_" + FTS_PREFIX))
+    return not (name or "").startswith((FTS_PREFIX, "ix_" + FTS_PREFIX)) and name != "fts_document"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

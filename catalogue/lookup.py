@@ -49,14 +49,14 @@ def _detail(session: Session, system: System) -> SystemDetail:
                                {"id": system.id}).one_or_none()
     aliases = [AliasView(name=a.name, kind=a.kind)
                for a in session.scalars(select(Alias).where(Alias.system_id == system.id).order_by(Alias.id))]
-    claims = [
-        ClaimView(id=c.id, attribute=c.attribute, value=c.value, unit=c.unit, claimant=c.claimant, quote=c.quote,
-                  start=c.start, end=c.end, status=c.status, extractor=f"{c.extractor}@{c.extractor_version}",
-                  source_id=c.source_id, source_title=title, source_published=published)
-        for c, title, published in session.execute(
-            select(Claim, Source.title, Source.published).outerjoin(Source, Source.id == Claim.source_id)
-            .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id))
-    ]
+    claim_rows = session.execute(
+        select(Claim.id, Claim.attribute, Claim.value, Claim.unit, Claim.claimant, Claim.quote, Claim.start,
+               Claim.end, Claim.status, Claim.extractor, Claim.extractor_version, Claim.source_id,
+               Source.title.label("source_title"), Source.published.label("source_published"))
+        .outerjoin(Source, Source.id == Claim.source_id)
+        .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id)).mappings()
+    claims = [ClaimView.model_validate({**row, "extractor": f"{row['extractor']}@{row['extractor_version']}"})
+              for row in claim_rows]
     events = [
         EventView(id=e.id, kind=e.kind, date=e.date, date_precision=e.date_precision, location=e.location,
                   claimant=e.claimant, quote=e.quote, source_id=e.source_id, source_title=title)

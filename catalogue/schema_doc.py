@@ -14,6 +14,10 @@ PostgreSQL (`\\d+ claims` in psql shows them).
 Every fact is a row of `claims` with its source, claimant, quote and offsets
 (`substr(sources.text, start + 1, end - start) = quote`). Start from the view
 `system_overview` for one row per system.
+
+Full-text search lives beside these tables, per engine: on SQLite the FTS5 tables `fts_sources`
+and `fts_claims` (kept in step by triggers); on PostgreSQL a generated `fts_document` tsvector
+column on `sources` and `claims`, each with a GIN index.
 """
 
 OVERVIEW = """## system_overview (view)

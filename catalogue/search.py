@@ -1,4 +1,4 @@
-"""Full-text search over claims and source texts: SQLite FTS5, PostgreSQL tsvector (see migration 0002)."""
+"""Full-text search over claims and source texts: SQLite FTS5, PostgreSQL stored tsvectors (migrations 0002, 0003)."""
 
 import re
 
@@ -39,20 +39,20 @@ WHERE fts_sources MATCH :query ORDER BY bm25(fts_sources) LIMIT :limit
 """
 _HEADLINE = f"'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12, ShortWord=2'"
 _POSTGRES_CLAIMS = f"""
-SELECT 'claim' AS kind, ts_rank(to_tsvector('english', c.value || ' ' || coalesce(c.quote, '')), q) AS score,
+SELECT 'claim' AS kind, ts_rank(c.fts_document, q) AS score,
        ts_headline('english', coalesce(c.quote, c.value), q, {_HEADLINE}) AS snippet,
        c.source_id, src.title AS source_title, s.name AS system, c.attribute, c.value, c.claimant
 FROM claims c JOIN systems s ON s.id = c.system_id LEFT JOIN sources src ON src.id = c.source_id,
      websearch_to_tsquery('english', :query) q
-WHERE to_tsvector('english', c.value || ' ' || coalesce(c.quote, '')) @@ q
+WHERE c.fts_document @@ q
 ORDER BY score DESC, c.id LIMIT :limit
 """
 _POSTGRES_SOURCES = f"""
-SELECT 'source' AS kind, ts_rank(to_tsvector('english', coalesce(src.title, '') || ' ' || src.text), q) AS score,
+SELECT 'source' AS kind, ts_rank(src.fts_document, q) AS score,
        ts_headline('english', src.text, q, {_HEADLINE}) AS snippet,
        src.id AS source_id, src.title AS source_title
 FROM sources src, websearch_to_tsquery('english', :query) q
-WHERE to_tsvector('english', coalesce(src.title, '') || ' ' || src.text) @@ q
+WHERE src.fts_document @@ q
 ORDER BY score DESC, src.id LIMIT :limit
 """
 
