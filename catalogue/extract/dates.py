@@ -28,7 +28,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
         ("day_month", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{month})\.?(?:,?\s+(?P<y>\d{{4}}))?\b")),
         ("month_day", re.compile(rf"\b(?P<month>{month})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?")),
-        ("month", re.compile(rf"\b(?i:in|during|since|by|early|late|mid|mid-|until|from|last|this)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{month})\b(?:\s+(?P<y>\d{{4}}))?")),
+        ("month", re.compile(rf"\b(?i:in|during|since|by|early|late|mid|mid-|until|from|last|this)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{month})\b(?:\s+(?P<y>\d{{4}})|\s+(?:of\s+)?(?P<rel>last|this|next)\s+year)?")),
         ("season", re.compile(rf"\b(?P<rel>last|this|next|in|during|in\s+the|early|late|earlier\s+this)\s+(?P<season>{season})\b(?:\s+(?:of\s+)?(?P<y>\d{{4}}))?", flags)),
         ("season_year", re.compile(rf"\b(?P<season>{season})\s+(?:of\s+)?(?P<y>\d{{4}})\b", flags)),
         ("weekday", re.compile(rf"\b(?:(?P<rel>(?i:on|last|this|next))\s+)?(?P<weekday>{weekday})\b")),
@@ -61,6 +61,8 @@ def _resolve(kind: str, match: re.Match[str], published: dt.date | None) -> tupl
         return dt.date(year, month, day), "day"
     if kind == "month":
         month = r.months[groups["month"].casefold()]
+        if year is None and groups.get("rel") and published is not None:
+            year = published.year + {"last": -1, "this": 0, "next": 1}[groups["rel"].casefold()]
         if year is None:
             if published is None:
                 return None

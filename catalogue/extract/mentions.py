@@ -10,7 +10,7 @@ from catalogue.extract.rules import ReferenceSystem, reference, rules
 from catalogue.extract.text import SEPARATOR, Sentence, compile_phrases
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-_JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s")
+_JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
 

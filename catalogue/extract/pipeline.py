@@ -162,6 +162,21 @@ def _singular(noun: str) -> str:
     return noun[:-1]
 
 
+@cache
+def _weapon_noun_regex() -> re.Pattern[str]:
+    return compile_phrases(rules().weapon_nouns, plural=True)
+
+
+def _other_subject(head: str) -> bool:
+    """Does the opening before a sentence's only system speak of other weapons ("Hypersonic weapons,
+    which …, evade systems such as the THAAD")? Not when its weapon noun is the system's own
+    ("a liquid-fuelled ballistic missile, the Khorramshahr-4")."""
+    nouns = [m.end() for m, _ in _find_categories(head)] + [m.end() for m in _weapon_noun_regex().finditer(head)]
+    if not nouns:
+        return False
+    return not _APPOSED.fullmatch(head, max(nouns))
+
+
 # --- working state ---
 @dataclass
 class Zone:
@@ -175,6 +190,10 @@ class Zone:
 _OBJECT_GAP = re.compile(
     r"\s*(?:(?:a|an|the|its|their|two|three|four|five|six|several|multiple|new|salvo|volley|of|\d+)\s+)*"
 )
+_APPOSED = re.compile(r"[\s,]*(?:(?:the|a|an|its|their)\s+)?[\"“‘']?")
+_DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
+                       r"(?:\([\w .]+\))?\s*[-—–]+\s")
+_SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _COREF_STARTS = ("it", "its", "the ", "this ")
 _REPORTED_OPENING = re.compile(
@@ -253,7 +272,10 @@ class Extractor:
         head_end = zones[0].start
         for zone in zones:
             self._zone_facts(sentence, zone, attributions)
-        if len(primary) == 1 and head_end > sentence.start:
+        head = self.text[sentence.start:head_end]
+        if len(primary) == 1 and head.strip() and not _other_subject(head):
+            # "With a range of 15,000 km, the Hwasong-17 …": an opening about the sentence's only system.
+            # Not when the opening has its own subject ("Hypersonic weapons, which fly at Mach 5, …").
             self._facts(sentence, primary[0].key, sentence.start, head_end, attributions, head=True)
         self._categories(sentence, zones, attributions)
         self._events(sentence, zones, primary, head_end, attributions)
@@ -574,7 +596,8 @@ class Extractor:
             _regexes()["gathering"].search(sentence.text) is not None
         if not gathering and not (cues and primary):
             return
-        dates = find_dates(sentence.text, sentence.start, self.doc.published)
+        dates = [d for d in find_dates(sentence.text, sentence.start, self.doc.published)
+                 if not self._reporting_date(sentence, d)]
         if gathering:
             place = self._location(sentence.start, sentence.end)
             if dates or place:
@@ -626,6 +649,14 @@ class Extractor:
             kind=kind, date=date.date if date else None, date_precision=date.precision if date else None,
             location=location, claimant=self._claimant(attributions, cue.start()),
             quote=self.text[start:end], start=start, end=end, rule=rule)
+
+    def _reporting_date(self, sentence: Sentence, date: FoundDate) -> bool:
+        """The date of the report, not of the event: a dateline ("SEOUL, Oct 31 (Reuters) -") or the day
+        something was said ("the ministry said on Wednesday")."""
+        before = self.text[sentence.start:date.start]
+        if _DATELINE.match(self.text, sentence.start) and date.end <= _DATELINE.match(self.text, sentence.start).end():
+            return True
+        return _SAID_ON.search(before) is not None
 
     @staticmethod
     def _date_for(cue, cues, dates: list[FoundDate]) -> FoundDate | None:
