@@ -201,3 +201,33 @@ def test_reextract_after_rule_change(cli, db_url, monkeypatch):
     engine.dispose()
     code, _, err = cli("reextract", "999")
     assert code == 1 and "no source with id 999" in err
+
+
+def test_parallel_extraction_gives_the_same_catalogue(cli, db_url, tmp_path):
+    import sys
+    from pathlib import Path
+
+    from conftest import canonical, fresh_postgres_url
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from corpus import write_corpus
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 40, seed=3, min_kb=1, max_kb=4)
+    (corpus / "bad.txt").write_bytes(b"\x00binary")
+    code, report, _ = import_json(cli, str(corpus), "--jobs", "2")
+    assert code == 1 and report["documents_new"] == 40 and report["documents_failed"] == 1
+    if db_url.startswith("sqlite"):
+        sequential_url, drop = f"sqlite:///{tmp_path / 'sequential.db'}", (lambda: None)
+    else:
+        sequential_url, drop = fresh_postgres_url(db_url.split("?")[0])
+    try:
+        from typer.testing import CliRunner
+
+        from catalogue.cli import app
+
+        result = CliRunner().invoke(app, ["--db", sequential_url, "import", str(corpus), "--jobs", "1"])
+        assert result.exit_code == 1
+        assert canonical(db_url) == canonical(sequential_url)
+    finally:
+        drop()
