@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -60,10 +60,14 @@ class ImportReport(BaseModel):
     relations_added: int = 0
     files_skipped: int = 0
     dry_run: bool = False
-    documents: list[DocumentResult] = []
+    documents: list[DocumentResult] = Field(
+        default_factory=list, description="Failed documents; in a dry run or re-extraction, every document.")
 
     def add(self, result: DocumentResult) -> None:
-        self.documents.append(result)
+        # Memory stays flat over any number of documents: only failures, dry runs and re-extractions
+        # are listed one by one; everything else is counted.
+        if result.status in ("failed", "reextracted") or self.dry_run:
+            self.documents.append(result)
         if result.status == "failed":
             self.documents_failed += 1
             return
@@ -310,9 +314,9 @@ def _write_document(connection: Connection, document: Document, dry_run: bool, e
 
 def import_document(engine: Engine, document: Document, dry_run: bool = False) -> DocumentResult:
     """Import one document in one transaction; a dry run writes it and rolls back."""
-    report = ImportReport(dry_run=dry_run)
-    _write_all(engine, iter([(document, None)]), dry_run, Timings(), report, None)
-    return report.documents[0]
+    results: list[DocumentResult] = []
+    _write_all(engine, iter([(document, None)]), dry_run, Timings(), ImportReport(dry_run=dry_run), results.append)
+    return results[0]
 
 
 ProgressCallback = Callable[[DocumentResult], None]

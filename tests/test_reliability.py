@@ -28,6 +28,11 @@ def importer(db_url: str, *paths: Path) -> list[str]:
     return [sys.executable, "-m", "catalogue", "--db", db_url, "import", *map(str, paths), "--json"]
 
 
+# Run the installed catalogue from a neutral folder: from the checkout, `python -m catalogue` would
+# import the source tree instead (which has no catalogue.migrations until installed).
+NEUTRAL = {"cwd": "/"}
+
+
 def expected_counts(folder: Path) -> dict[str, tuple[int, int, int]]:
     """Per document hash: the mentions, claims and events a complete import writes."""
     expected = {}
@@ -68,7 +73,8 @@ def test_kill_nine_leaves_every_source_complete_or_absent(db_url, tmp_path, long
     rng = random.Random(2024)
     kills, present = 0, []
     while kills < 20:
-        process = subprocess.Popen(importer(db_url, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(importer(db_url, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   **NEUTRAL)
         time.sleep(rng.uniform(0.3, 2.0))
         if process.poll() is not None:
             break
@@ -78,13 +84,14 @@ def test_kill_nine_leaves_every_source_complete_or_absent(db_url, tmp_path, long
         present.append(check_complete_or_absent(db_url, expected))
     assert kills >= 20, f"the import finished after {kills} kills; make the corpus larger"
     assert present[-1] > present[0], "the killed runs made no progress"
-    finished = subprocess.run(importer(db_url, corpus), capture_output=True, text=True, check=False)
+    finished = subprocess.run(importer(db_url, corpus), capture_output=True, text=True, check=False, **NEUTRAL)
     assert finished.returncode == 0, finished.stderr
     assert check_complete_or_absent(db_url, expected) == len(expected)
 
     reference_url, drop = fresh_url(db_url, tmp_path, "reference.db")
     try:
-        clean = subprocess.run(importer(reference_url, corpus), capture_output=True, text=True, check=False)
+        clean = subprocess.run(importer(reference_url, corpus), capture_output=True, text=True, check=False,
+                               **NEUTRAL)
         assert clean.returncode == 0, clean.stderr
         assert canonical(db_url) == canonical(reference_url)
     finally:
@@ -98,13 +105,14 @@ def test_four_concurrent_importers_lose_and_duplicate_nothing(db_url, tmp_path, 
         write_corpus(folder, 60 if not long_run else 300, seed=100 + n, min_kb=1, max_kb=4)
         chunks.append(folder)
     processes = [subprocess.Popen(importer(db_url, chunks[n], chunks[(n + 1) % 4]), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for n in range(4)]
+                                  stderr=subprocess.PIPE, text=True, **NEUTRAL) for n in range(4)]
     for process in processes:
         out, err = process.communicate(timeout=600)
         assert process.returncode == 0, err
     reference_url, drop = fresh_url(db_url, tmp_path, "reference.db")
     try:
-        clean = subprocess.run(importer(reference_url, *chunks), capture_output=True, text=True, check=False)
+        clean = subprocess.run(importer(reference_url, *chunks), capture_output=True, text=True, check=False,
+                               **NEUTRAL)
         assert clean.returncode == 0, clean.stderr
         concurrent, sequential = canonical(db_url), canonical(reference_url)
     finally:

@@ -13,6 +13,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
+_SHIP = re.compile(r"\b(?:USS|HMS|HMAS|HMCS|INS|JS|ROKS|RFS|FS|ITS|TCG)\s+[A-Z][\w'’-]*"
+                   r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Z]\.|[A-Z][\w'’-]+)){0,3}")
 
 
 @dataclass
@@ -163,6 +165,7 @@ class MentionFinder:
             weapons = _Lazy(lambda text=sentence.text: has_weapon_context(text))
             self._reference_names(sentence, weapons)
             self._designators(sentence, weapons)
+            self._ships(sentence)
             self._local(sentence)
             self._named_by_noun(sentence)
         self.mentions.sort(key=lambda m: m.start)
@@ -215,15 +218,19 @@ class MentionFinder:
                     joined += tokens[j].group()
                 key = fold(joined)
                 if key not in prefixes:
+                    # "F-16s", "MiG-29s": a plural designator names the system without its "s".
+                    plural = index.get(key[:-1]) if key.endswith("s") and any(c.isdigit() for c in key) else None
+                    if plural is not None and not self._blocked(tokens[j].end()):
+                        matched = (j, plural, 1)
                     break
                 entry = index.get(key)
                 if entry is not None and not self._blocked(tokens[j].end()):
-                    matched = (j, entry)
+                    matched = (j, entry, 0)
             if matched is None:
                 i += 1
                 continue
-            j, entry = matched
-            start, end = first.start(), tokens[j].end()
+            j, entry, plural_s = matched
+            start, end = first.start(), tokens[j].end() - plural_s
             surface = self.text[start:end]
             if entry.ambiguous and not (weapons and surface in (entry.system.name, *entry.system.aliases)):
                 i += 1
@@ -249,14 +256,27 @@ class MentionFinder:
                 continue
             if self._blocked(match.end()):
                 continue
+            end = match.end()
+            if re.search(r"[\dA-Z]s$", surface):  # "Su-75s", "MiG-41Ms": plurals
+                surface, end = surface[:-1], end - 1
             name = re.sub(SEPARATOR, "-", surface, count=1) if match.group("sep").isspace() else surface
             if fold(name) in alias_index():
                 continue  # a reference name the token scan refused (ambiguous or blocked)
-            end = match.end()
             nickname = re.match(r" ([A-Z][a-z]{2,})\b(?![\-‐‑‒–])", self.text[end:sentence.end])
             if nickname and nickname.group(1) not in sets["not_names"] and not has_weapon_context(nickname.group(1)):
                 name, end = f"{name} {nickname.group(1)}", end + nickname.end()  # "RS-26 Rubezh"
             self._add(fold(name), name, match.start(), end, sentence, "designator", country=family)
+
+    # -- ships by their prefix: USS Carl Vinson, HMS Prince of Wales --
+    def _ships(self, sentence: Sentence) -> None:
+        not_names = _sets()["not_names"]
+        for match in _SHIP.finditer(self.text, sentence.start, sentence.end):
+            words = match.group().split()
+            while len(words) > 2 and words[-1] in not_names | {"of", "the"}:
+                words.pop()
+            name = " ".join(words)
+            start = match.start()
+            self._add(fold(name), name, start, start + len(name), sentence, "ship")
 
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:
