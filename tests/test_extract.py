@@ -211,3 +211,37 @@ def test_eval_cli_json():
     result = CliRunner().invoke(app, ["eval", str(GOLDEN), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["cases"] >= 30
+
+
+@pytest.mark.parametrize(("raw", "claimant"), [
+    ("North Korea's state news agency KCNA", "KCNA"),
+    ("the KCNA report", "KCNA"),
+    ("a statement from the Kremlin", "Kremlin"),
+    ("photographs released by Japan's defence ministry", "Japan's defence ministry"),
+    ("the ministry", "ministry"),
+    ("US officials", "US officials"),
+    ("state media", "state media"),
+    ("he", None),
+    ("it", None),
+])
+def test_claimant_names(raw, claimant):
+    from catalogue.extract.pipeline import Extractor
+
+    assert Extractor._normalise_claimant(raw) == claimant
+
+
+@pytest.mark.parametrize(("sentence", "claimant"), [
+    ("The Hwasong-18 uses solid fuel, KCNA said.", "KCNA"),
+    ("According to KCNA, the Hwasong-18 uses solid fuel.", "KCNA"),
+    ("Analysts believe the Hwasong-18 uses solid fuel.", "Analysts"),
+    ("The Pentagon says the Hwasong-18 uses solid fuel.", "Pentagon"),
+    ("The Hwasong-18, which Pyongyang claims uses solid fuel, flew far.", "Pyongyang"),
+    ("State media reported that the Hwasong-18 uses solid fuel.", "State media"),
+    ("The Hwasong-18 uses solid fuel.", None),
+])
+def test_attribution_forms(sentence, claimant):
+    from catalogue.schemas import Document
+
+    [system] = extract(Document(text=sentence)).systems
+    [fuel] = [c for c in system.claims if c.attribute == "fuel"]
+    assert fuel.claimant == claimant

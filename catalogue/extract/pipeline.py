@@ -190,6 +190,9 @@ class Zone:
 _OBJECT_GAP = re.compile(
     r"\s*(?:(?:a|an|the|its|their|two|three|four|five|six|several|multiple|new|salvo|volley|of|\d+)\s+)*"
 )
+# One lower-case word that can still name who speaks ("officials said", "the ministry said").
+_ROLE_NOUNS = {"analysts", "experts", "officials", "observers", "researchers", "ministry", "military", "government",
+               "agency", "army", "navy", "pentagon", "kremlin", "authorities", "intelligence", "sources", "media"}
 _APPOSED = re.compile(r"[\s,]*(?:(?:the|a|an|its|their)\s+)?[\"“‘']?")
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
                        r"(?:\([\w .]+\))?\s*[-—–]+\s")
@@ -444,11 +447,18 @@ class Extractor:
         if not words:
             return None
         acronyms = [w for w in words if re.fullmatch(r"[A-Z]{3,}", w)]
-        who = acronyms[-1] if acronyms else " ".join(words)
+        if acronyms:
+            who = acronyms[-1]  # "North Korea's state news agency KCNA", "the KCNA report"
+        else:
+            # "a statement from the Kremlin", "photographs released by Japan's defence ministry"
+            linked = [i for i, w in enumerate(words) if w.casefold() in ("from", "by", "of") and i + 1 < len(words)]
+            tail = words[linked[-1] + 1:] if linked and words[0][0].islower() else words
+            while tail and tail[0].casefold() in _DETERMINERS:
+                tail = tail[1:]
+            who = " ".join(tail or words)
         if who.casefold() in rules().attribution.not_claimants or len(who) < 2:
             return None
-        if not acronyms and not any(w[0].isupper() for w in words) and len(words) == 1 and \
-                words[0].casefold() not in {"analysts", "experts", "officials", "observers", "researchers"}:
+        if " " not in who and who.islower() and who.casefold() not in _ROLE_NOUNS:
             return None
         return who.strip(" ,.")
 
