@@ -2,6 +2,7 @@
 by cue phrases ("the underwater drone known as Haeil") and "X missile" descriptions."""
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -159,6 +160,8 @@ class MentionFinder:
         self._local_names: dict[str, str] = {}  # folded name introduced by a cue → system key
 
     def run(self) -> tuple[dict[str, FoundSystem], list[Mention]]:
+        self._tokens = list(_TOKEN.finditer(self.text))
+        self._starts = [token.start() for token in self._tokens]
         for sentence in self.sentences:
             self._cue_names(sentence)
         for sentence in self.sentences:
@@ -194,21 +197,20 @@ class MentionFinder:
     # -- reference list --
     def _reference_names(self, sentence: Sentence, weapons: _Lazy) -> None:
         index, prefixes = alias_index(), alias_prefixes()
-        tokens = list(_TOKEN.finditer(self.text, sentence.start, sentence.end))
+        low, high = bisect_left(self._starts, sentence.start), bisect_left(self._starts, sentence.end)
+        tokens = self._tokens[low:high]
         i = 0
         while i < len(tokens):
             first = tokens[i]
-            if not (first.group()[0].isupper() or first.group()[0].isdigit()) or \
-                    fold(first.group()) not in prefixes:
+            word = first.group()
+            if not (word[0].isupper() or word[0].isdigit()) or fold(word) not in prefixes:
                 i += 1
                 continue
-            if first.start() > 0 and _CONTINUES.match(self.text, first.start() - 1) is None:
-                preceding = self.text[max(0, first.start() - 2) : first.start()]
-                if re.fullmatch(r"\w[\-‐‑‒–]", preceding):
-                    i += 1
-                    continue
+            if first.start() > 1 and self.text[first.start() - 1] in "-‐‑‒–" and self.text[first.start() - 2].isalnum():
+                i += 1  # the middle of a hyphenated word ("anti-Patriot")
+                continue
             matched = None
-            joined = first.group()
+            joined = word
             for j in range(i, min(i + _MAX_ALIAS_TOKENS, len(tokens))):
                 if j > i:
                     gap = self.text[tokens[j - 1].end() : tokens[j].start()]
