@@ -43,7 +43,8 @@ def dump(url: str) -> dict[str, tuple[list[str], list[tuple]]]:
         rows = {}
         for table in TABLES:
             result = connection.execute(text(f"SELECT * FROM {table}"))
-            rows[table] = (list(result.keys()), [tuple(r) for r in result])
+            keep = [i for i, column in enumerate(result.keys()) if column != "fts_document"]  # generated
+            rows[table] = ([list(result.keys())[i] for i in keep], [tuple(r[i] for i in keep) for r in result])
     engine.dispose()
     return rows
 

@@ -22,12 +22,13 @@ class SystemNotFound(NotFoundError):
 def resolve_system(session: Session, name: str) -> System:
     """The system any alias names, insensitive to case, spaces, hyphens and transliteration."""
     key = fold(name)
-    system_id = session.scalar(select(Alias.system_id).where(Alias.normalized == key)) if key else None
-    if system_id is None:
-        system_id = session.scalar(select(System.id).where(System.slug == name.strip().casefold()))
-    if system_id is None:
+    system = session.scalar(select(System).join(Alias, Alias.system_id == System.id)
+                            .where(Alias.normalized == key)) if key else None
+    if system is None:
+        system = session.scalar(select(System).where(System.slug == name.strip().casefold()))
+    if system is None:
         raise SystemNotFound(name, suggest(session, name))
-    return session.get(System, system_id)
+    return system
 
 
 def suggest(session: Session, name: str, limit: int = 5) -> list[str]:
@@ -49,13 +50,14 @@ def _detail(session: Session, system: System) -> SystemDetail:
                                {"id": system.id}).one_or_none()
     aliases = [AliasView(name=a.name, kind=a.kind)
                for a in session.scalars(select(Alias).where(Alias.system_id == system.id).order_by(Alias.id))]
-    claim_rows = session.execute(
+    # Core rows and model_construct: a system may have thousands of claims, all read from our own tables.
+    claim_rows = session.connection().execute(
         select(Claim.id, Claim.attribute, Claim.value, Claim.unit, Claim.claimant, Claim.quote, Claim.start,
                Claim.end, Claim.status, Claim.extractor, Claim.extractor_version, Claim.source_id,
                Source.title.label("source_title"), Source.published.label("source_published"))
         .outerjoin(Source, Source.id == Claim.source_id)
-        .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id)).mappings()
-    claims = [ClaimView.model_validate({**row, "extractor": f"{row['extractor']}@{row['extractor_version']}"})
+        .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id)).mappings().all()
+    claims = [ClaimView.model_construct(**{**row, "extractor": f"{row['extractor']}@{row['extractor_version']}"})
               for row in claim_rows]
     events = [
         EventView(id=e.id, kind=e.kind, date=e.date, date_precision=e.date_precision, location=e.location,
