@@ -347,12 +347,29 @@ def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None,
 
 
 def _extracted_in(pool, items: Iterator, jobs: int, timings: Timings) -> Iterator[tuple]:
-    for batch in _batches(items, jobs * 8):
+    """Documents with their extractions; the workers extract the next batch while this one is written."""
+    def submit(batch: list) -> tuple:
         documents = [item for item in batch if isinstance(item, Document)]
+        return batch, documents, pool.map_async(_extract_safely, documents)
+
+    def collect(batch: list, documents: list[Document], waiting) -> Iterator[tuple]:
         with timings.phase("extract"):
-            extractions = dict(zip(map(id, documents), pool.map(_extract_safely, documents), strict=True))
+            outcomes = waiting.get()
+        extractions = {}
+        for document, outcome in zip(documents, outcomes, strict=True):
+            extractions[id(document)] = outcome if isinstance(outcome, str) else Extraction(
+                document=document, extractor_version=outcome[0], systems=outcome[1])
         for item in batch:
             yield item, extractions.get(id(item))
+
+    ahead = None
+    for batch in _batches(items, jobs * 8):
+        submitted = submit(batch)
+        if ahead is not None:
+            yield from collect(*ahead)
+        ahead = submitted
+    if ahead is not None:
+        yield from collect(*ahead)
 
 
 CONFLICT_RETRIES = 10
@@ -433,10 +450,11 @@ def _pool(jobs: int):
     return multiprocessing.get_context("spawn").Pool(jobs)
 
 
-def _extract_safely(document: Document) -> Extraction | str:
-    """In a worker: the extraction, or the error as text (exceptions need not pickle)."""
+def _extract_safely(document: Document) -> tuple[str, list] | str:
+    """In a worker: (extractor version, systems) — the text is not sent back — or the error as text."""
     try:
-        return extract(document)
+        extraction = extract(document)
+        return extraction.extractor_version, extraction.systems
     except Exception as exc:  # reported as that document's failure
         return f"extraction failed: {exc.__class__.__name__}: {exc}"
 
