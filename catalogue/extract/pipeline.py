@@ -64,7 +64,19 @@ def _category_of(phrase: str) -> str | None:
     return None
 
 
+@cache
+def _category_heads() -> tuple[str, ...]:
+    """The last word of every category phrase: a text without any of them names no category."""
+    r = rules()
+    words = {re.split(r"[\s-]+", phrase)[-1].lower().rstrip("s") for phrases in r.categories.values()
+             for phrase in phrases}
+    return tuple(sorted(words))
+
+
 def _find_categories(text: str) -> list[tuple[re.Match[str], str]]:
+    lowered = text.lower()
+    if not any(head in lowered for head in _category_heads()):
+        return []
     regex, _ = _category_regex()
     found = []
     for match in regex.finditer(text):
