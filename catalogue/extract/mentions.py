@@ -321,3 +321,4 @@ class MentionFinder:
                 continue
             start, end = match.start("name"), match.end("name")
             self._add(fold(name), name, start, end, sentence, "name-noun")
+            self._local_names[fold(name)] = fold(name)  # later, "the Oreshnik" alone names it too

@@ -205,6 +205,8 @@ _OBJECT_GAP = re.compile(
 # One lower-case word that can still name who speaks ("officials said", "the ministry said").
 _ROLE_NOUNS = {"analysts", "experts", "officials", "observers", "researchers", "ministry", "military", "government",
                "agency", "army", "navy", "pentagon", "kremlin", "authorities", "intelligence", "sources", "media"}
+# Lower-case words inside a proper name: "Center for Strategic and International Studies".
+_NAME_CONNECTORS = {"for", "and", "of", "on"}
 _APPOSED = re.compile(r"[\s,]*(?:(?:the|a|an|its|their)\s+)?[\"“‘']?")
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
                        r"(?:\([\w .]+\))?\s*[-—–]+\s")
@@ -212,7 +214,7 @@ _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|conf
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _COREF_STARTS = ("it", "its", "the ", "this ")
 _REPORTED_OPENING = re.compile(
-    r"^[^,;]{0,60}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
+    r"^[^,;]{0,100}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
 )
 # Between a name and its head noun: quotes and at most two modifiers ("road-mobile", "new").
@@ -429,12 +431,15 @@ class Extractor:
             words = list(re.finditer(r"[\w'’.\-]+", head))
             taken: list[str] = []
             boundary = len(head)
-            for word in reversed(words[-7:]):
-                token = word.group()
+            window = words[-9:]
+            for n in range(len(window) - 1, -1, -1):
+                word, token = window[n], window[n].group()
                 if head[word.end():boundary].strip():
                     break  # punctuation ends the claimant's name
                 boundary = word.start()
-                if token[0].isupper() or token.casefold() in role_words or token.casefold().rstrip("'’s") in role_words:
+                inside_name = token in _NAME_CONNECTORS and n > 0 and window[n - 1].group()[0].isupper() and taken
+                if token[0].isupper() or inside_name or token.casefold() in role_words \
+                        or token.casefold().rstrip("'’s") in role_words:
                     taken.insert(0, token)
                     continue
                 break
@@ -491,7 +496,8 @@ class Extractor:
         prefix = self.text[zone.start:zone.mention.start]
         if builder.found.country is None:
             for demonym, country in rules().demonyms.items():
-                if re.search(rf"\b{re.escape(demonym)}\b", prefix):
+                # "the Russian Poseidon", "Russia's new Oreshnik"
+                if re.search(rf"\b(?:{re.escape(demonym)}|{re.escape(country)}['’]s)\b", prefix):
                     builder.found.country = country
         for match in _regexes()["modifier"].finditer(prefix):
             builder.claim(ExtractedClaim(attribute="capability", value=match.group(), rule="capability.modifier",
