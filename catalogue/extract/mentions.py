@@ -315,8 +315,9 @@ class MentionFinder:
         not_names = _sets()["not_names"]
         for match in _noun_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")
-            if any(word in not_names or word.rstrip("'’s") in not_names for word in name.split()):
-                continue
+            parts = re.split(r"[\s\-]+", name)
+            if any(part in not_names or part.rstrip("'’s") in not_names or part.islower() for part in parts):
+                continue  # "Soviet-era", "Russian-made": adjectives, not names
             if name in rules().demonyms or fold(name) in alias_index():
                 continue
             start, end = match.start("name"), match.end("name")

@@ -349,7 +349,7 @@ class Extractor:
         reported = _REPORTED_OPENING.match(lowered)
         for candidate in (lowered, lowered[reported.end():] if reported else None):
             for description, kind in coref.descriptions.items():
-                if candidate is not None and candidate.startswith(description + " "):
+                if candidate is not None and re.match(rf"{re.escape(description)}\b(?![-'’])", candidate):
                     wanted = kind
         if wanted is None:
             return None
@@ -578,12 +578,12 @@ class Extractor:
             apposition = re.match(
                 r"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s[^,;:()]*)",
                 post)
-            if apposition and len(apposition.group(1).split()) <= 12:
-                chunk = apposition.group(1).strip()
-                if self._category_claim(mention.key, chunk, "category.apposition", attributions, mention.end, quote) \
-                        and _regexes()["modifier"].search(chunk):
-                    builder.claim(ExtractedClaim(attribute="capability", value=chunk, rule="capability.apposition",
-                                                 claimant=self._claimant(attributions, mention.end), **quote))
+            chunk = re.split(r"\s(?:that|which|who|whose)\s", apposition.group(1))[0].strip() if apposition else ""
+            if chunk and len(chunk.split()) <= 12 and \
+                    self._category_claim(mention.key, chunk, "category.apposition", attributions, mention.end, quote) \
+                    and _regexes()["modifier"].search(chunk):
+                builder.claim(ExtractedClaim(attribute="capability", value=chunk, rule="capability.apposition",
+                                             claimant=self._claimant(attributions, mention.end), **quote))
             copula = re.match(r"\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)", post)
             if copula:
                 self._category_claim(mention.key, copula.group(1), "category.copula", attributions, mention.end, quote)
