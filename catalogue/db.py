@@ -40,10 +40,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+WRITE_OPTION = "catalogue_write"
+
+
 def _sqlite_begin(connection) -> None:
-    # Take the write lock at the start: two importers then wait for each other (busy timeout)
-    # instead of failing when a read transaction tries to become a write transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the write lock at the start: two importers then wait for each other (busy timeout)
+    # instead of failing when a read transaction tries to become a write transaction. Readers don't lock.
+    writes = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for transactions that write."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def make_engine(url: str) -> Engine:
@@ -85,7 +94,7 @@ def current_revision(engine: Engine) -> str | None:
 def _run(engine: Engine, action, *args) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
+        with writer(engine).begin() as connection:
             if connection.dialect.name == "postgresql":
                 # Several catalogues opening a new database at once: one migrates, the others then see head.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -146,6 +155,6 @@ def open_engine(db: str | None = None, migrate: bool = True) -> Engine:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed on success, rolled back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(writer(engine), expire_on_commit=False)
     with factory() as session, session.begin():
         yield session

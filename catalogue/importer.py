@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from catalogue.curation import reapply_claim_statuses
-from catalogue.db import session_scope
+from catalogue.db import session_scope, writer
 from catalogue.errors import CatalogueError, InputError, NotFoundError
 from catalogue.extract import extract
 from catalogue.extract.normalize import fold, slugify
@@ -378,7 +378,7 @@ CONFLICT_RETRIES = 10
 def _write_all(engine: Engine, work: Iterator[tuple], dry_run: bool, timings: Timings, report: ImportReport,
                progress: ProgressCallback | None) -> None:
     pending: list[DocumentResult] = []
-    connection = engine.connect()
+    connection = writer(engine).connect()
     transaction, opened = None, 0.0
     try:
         for item, extraction in work:

@@ -2,8 +2,8 @@
 
 import difflib
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, case, column, select, table
+from sqlalchemy.orm import Session, aliased
 
 from catalogue.db import session_scope
 from catalogue.errors import NotFoundError
@@ -39,47 +39,66 @@ def suggest(session: Session, name: str, limit: int = 5) -> list[str]:
     return list(dict.fromkeys(by_key[key] for key in close))[:limit]
 
 
+_OVERVIEW = table("system_overview", column("system_id"), column("category"), column("fuel"))
+
+
 def system_detail(engine: Engine, name: str) -> SystemDetail:
+    """Everything about one system, in five Core queries (this is the analyst's most frequent lookup)."""
+    key = fold(name)
+    systems = System.__table__
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(systems.c.id, systems.c.slug, systems.c.name, systems.c.country, _OVERVIEW.c.category,
+                   _OVERVIEW.c.fuel)
+            .join(Alias.__table__, Alias.__table__.c.system_id == systems.c.id)
+            .outerjoin(_OVERVIEW, _OVERVIEW.c.system_id == systems.c.id)
+            .where(Alias.__table__.c.normalized == key)).mappings().first() if key else None
+        if row is not None:
+            return _detail(connection, row)
     with session_scope(engine) as session:
-        system = resolve_system(session, name)
-        return _detail(session, system)
+        system = resolve_system(session, name)  # by slug, or "did you mean"
+    return system_detail(engine, system.name) if fold(system.name) != key else _empty(system)
 
 
-def _detail(session: Session, system: System) -> SystemDetail:
-    overview = session.execute(text("SELECT category, fuel FROM system_overview WHERE system_id = :id"),
-                               {"id": system.id}).one_or_none()
-    aliases = [AliasView(name=a.name, kind=a.kind)
-               for a in session.scalars(select(Alias).where(Alias.system_id == system.id).order_by(Alias.id))]
+def _empty(system: System) -> SystemDetail:
+    return SystemDetail(id=system.id, slug=system.slug, name=system.name, country=system.country, category=None,
+                        fuel=None, aliases=[], claims=[], events=[], relations=[])
+
+
+def _detail(connection, system) -> SystemDetail:
+    system_id = system["id"]
+    aliases = [AliasView.model_construct(name=r.name, kind=r.kind) for r in connection.execute(
+        select(Alias.name, Alias.kind).where(Alias.system_id == system_id).order_by(Alias.id))]
     # Core rows and model_construct: a system may have thousands of claims, all read from our own tables.
-    claim_rows = session.connection().execute(
+    claims = [ClaimView.model_construct(**{**r, "extractor": f"{r['extractor']}@{r['extractor_version']}"})
+              for r in connection.execute(
         select(Claim.id, Claim.attribute, Claim.value, Claim.unit, Claim.claimant, Claim.quote, Claim.start,
                Claim.end, Claim.status, Claim.extractor, Claim.extractor_version, Claim.source_id,
                Source.title.label("source_title"), Source.published.label("source_published"))
         .outerjoin(Source, Source.id == Claim.source_id)
-        .where(Claim.system_id == system.id).order_by(Claim.attribute, Claim.id)).mappings().all()
-    claims = [ClaimView.model_construct(**{**row, "extractor": f"{row['extractor']}@{row['extractor_version']}"})
-              for row in claim_rows]
-    events = [
-        EventView(id=e.id, kind=e.kind, date=e.date, date_precision=e.date_precision, location=e.location,
-                  claimant=e.claimant, quote=e.quote, source_id=e.source_id, source_title=title)
-        for e, title in session.execute(
-            select(Event, Source.title).join(event_systems, event_systems.c.event_id == Event.id)
-            .join(Source, Source.id == Event.source_id).where(event_systems.c.system_id == system.id))
-    ]
+        .where(Claim.system_id == system_id).order_by(Claim.attribute, Claim.id)).mappings()]
+    events = [EventView.model_construct(**r) for r in connection.execute(
+        select(Event.id, Event.kind, Event.date, Event.date_precision, Event.location, Event.claimant, Event.quote,
+               Event.source_id, Source.title.label("source_title"))
+        .join(event_systems, event_systems.c.event_id == Event.id).join(Source, Source.id == Event.source_id)
+        .where(event_systems.c.system_id == system_id)).mappings()]
     events.sort(key=lambda e: (e.date is None, e.date or 0, e.id))
+    other = aliased(System)
     relations = []
-    for relation, title in session.execute(
-            select(Relation, Source.title).join(Source, Source.id == Relation.source_id)
-            .where((Relation.subject_id == system.id) | (Relation.object_id == system.id)).order_by(Relation.id)):
-        outgoing = relation.subject_id == system.id
-        other = session.get(System, relation.object_id if outgoing else relation.subject_id)
-        relations.append(RelationView(
-            kind=relation.kind, direction="outgoing" if outgoing else "incoming", other=other.name,
-            claimant=relation.claimant, quote=relation.quote, start=relation.start, end=relation.end,
-            source_id=relation.source_id, source_title=title,
-            extractor=f"{relation.extractor}@{relation.extractor_version}"))
-    return SystemDetail(
-        id=system.id, slug=system.slug, name=system.name, country=system.country,
-        category=overview.category if overview else None, fuel=overview.fuel if overview else None,
-        aliases=aliases, claims=claims, events=events, relations=relations,
-    )
+    for r in connection.execute(
+            select(Relation.kind, Relation.subject_id, Relation.claimant, Relation.quote, Relation.start, Relation.end,
+                   Relation.source_id, Relation.extractor, Relation.extractor_version,
+                   other.name.label("other"), Source.title.label("source_title"))
+            .join(Source, Source.id == Relation.source_id)
+            .join(other, other.id == case((Relation.subject_id == system_id, Relation.object_id),
+                                          else_=Relation.subject_id))
+            .where((Relation.subject_id == system_id) | (Relation.object_id == system_id))
+            .order_by(Relation.id)).mappings():
+        relations.append(RelationView.model_construct(
+            kind=r["kind"], direction="outgoing" if r["subject_id"] == system_id else "incoming", other=r["other"],
+            claimant=r["claimant"], quote=r["quote"], start=r["start"], end=r["end"], source_id=r["source_id"],
+            source_title=r["source_title"], extractor=f"{r['extractor']}@{r['extractor_version']}"))
+    return SystemDetail.model_construct(
+        id=system_id, slug=system["slug"], name=system["name"], country=system["country"],
+        category=system["category"], fuel=system["fuel"], aliases=aliases, claims=claims, events=events,
+        relations=relations)
