@@ -11,7 +11,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -21,6 +20,7 @@ from catalogue.importer import Timings, import_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
+from scratch import postgres_schema  # noqa: E402
 
 # Tables in foreign-key order, as the importer fills them.
 TABLES = ["sources", "systems", "aliases", "claims", "mentions", "events", "event_systems", "relations"]
@@ -70,12 +70,9 @@ def raw_sqlite(rows, path: Path) -> float:
 def raw_copy(rows, base_url: str) -> float:
     import psycopg
 
-    schema = f"bench_raw_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base_url}?options=-csearch_path%3D{schema}"
+    url, drop = postgres_schema(base_url, "bench_raw")
     open_engine(url).dispose()
+    schema = url.split("search_path%3D")[-1]
     dsn = base_url.replace("postgresql+psycopg://", "postgresql://")
     try:
         with psycopg.connect(dsn, options=f"-csearch_path={schema}") as connection:
@@ -90,24 +87,8 @@ def raw_copy(rows, base_url: str) -> float:
             connection.commit()
             elapsed = time.perf_counter() - started
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        drop()
     return elapsed
-
-
-def fresh_postgres(base_url: str) -> tuple[str, callable]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return f"{base_url}?options=-csearch_path%3D{schema}", drop
 
 
 def main() -> None:
@@ -129,7 +110,7 @@ def main() -> None:
             if engine_name == "sqlite":
                 url, cleanup = f"sqlite:///{Path(tmp) / 'bench.db'}", lambda: None
             else:
-                url, cleanup = fresh_postgres(args.postgres)
+                url, cleanup = postgres_schema(args.postgres, "bench")
             try:
                 timings, elapsed, new = import_run(url, folder, args.jobs)
                 rows = dump(url)

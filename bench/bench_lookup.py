@@ -7,6 +7,7 @@ The rows are generated directly (bulk inserts through the same schema), not by i
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,6 +17,9 @@ from sqlalchemy import text
 from catalogue.db import open_engine
 from catalogue.lookup import system_detail
 from catalogue.search import search
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import postgres_schema  # noqa: E402
 
 WORDS = ["missile", "launch", "test", "solid", "fuel", "range", "warhead", "tsunami", "parade", "drone", "hypersonic", "orbit", "satellite", "submarine", "engine", "stage", "payload", "nuclear", "capable", "flew", "altitude", "trajectory"]
 # A vocabulary with a long tail, as in news text: a few words everywhere, most words rare.
@@ -83,20 +87,7 @@ def main() -> None:
             if name == "sqlite":
                 url, drop = f"sqlite:///{Path(tmp) / 'lookup.db'}", None
             else:
-                import uuid
-
-                from sqlalchemy import create_engine
-
-                schema = f"bench_{uuid.uuid4().hex[:8]}"
-                admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-                with admin.connect() as connection:
-                    connection.execute(text(f"CREATE SCHEMA {schema}"))
-                url = f"{args.postgres}?options=-csearch_path%3D{schema}"
-
-                def drop(schema=schema, admin=admin):
-                    with admin.connect() as connection:
-                        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-
+                url, drop = postgres_schema(args.postgres, "bench")
             try:
                 engine = open_engine(url)
                 started = time.perf_counter()

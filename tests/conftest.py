@@ -2,6 +2,7 @@
 CATALOGUE_TEST_POSTGRES_URL is set (required when CI=true)."""
 
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from catalogue.config import database_url
 POSTGRES_ENV = "CATALOGUE_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from scratch import postgres_schema  # noqa: E402
+
 SEED_ARTICLE = SEEDS / "2023-07-kim-shoigu-weapons-display.txt"
 
 
@@ -119,15 +123,4 @@ def canonical(url: str) -> dict[str, list[tuple]]:
 
 def fresh_postgres_url(base: str) -> tuple[str, object]:
     """A URL on a new schema of the test PostgreSQL, and a function that drops it."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False), drop
+    return postgres_schema(base)
