@@ -237,6 +237,8 @@ def test_claimant_names(raw, claimant):
     ("The Pentagon says the Hwasong-18 uses solid fuel.", "Pentagon"),
     ("The Hwasong-18, which Pyongyang claims uses solid fuel, flew far.", "Pyongyang"),
     ("State media reported that the Hwasong-18 uses solid fuel.", "State media"),
+    ("The Hwasong-18 uses solid fuel, said Kim Dong-yup, a professor at the University of North Korean Studies.",
+     "Kim Dong-yup"),
     ("The Hwasong-18 uses solid fuel.", None),
 ])
 def test_attribution_forms(sentence, claimant):

@@ -112,6 +112,8 @@ def _regexes() -> dict[str, re.Pattern[str]]:
             r"\s*,?\s*(?:(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in r.name_cues)
             + r")\s+)?(?:the\s+)?[\"“‘']?", re.IGNORECASE),
         "according": re.compile(r"\baccording\s+to\s+(?P<who>[^,;:.()]+)", re.IGNORECASE),
+        # "…, said Kim Dong-yup, a professor": the speaker after the verb, at the end of the sentence.
+        "inverted": re.compile(r"[,\"”]\s*(?:said|says|added|noted|wrote|warned)\s+(?P<who>(?:[A-Z][\w.'’-]*\s?){1,4})"),
         "verb": re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + "|".join(r.attribution.verbs) + r")\b"),
         "location": re.compile(
             r"\b(?:" + "|".join(r.location_prepositions) + r")\s+(?:the\s+)?"
@@ -421,10 +423,11 @@ class Extractor:
     def _attributions(self, sentence: Sentence) -> list[Attribution]:
         regexes = _regexes()
         found: list[Attribution] = []
-        for match in regexes["according"].finditer(self.text, sentence.start, sentence.end):
-            who = self._normalise_claimant(match.group("who"))
-            if who:
-                found.append(Attribution(who, sentence.start))
+        for name in ("according", "inverted"):
+            for match in regexes[name].finditer(self.text, sentence.start, sentence.end):
+                who = self._normalise_claimant(match.group("who"))
+                if who:
+                    found.append(Attribution(who, sentence.start))
         role_words = set(rules().attribution.role_words)
         for match in regexes["verb"].finditer(self.text, sentence.start, sentence.end):
             head = self.text[sentence.start:match.start()]
