@@ -39,12 +39,13 @@ SYSTEM_SENTENCE_SHARE = 0.3
 
 
 def article(rng: random.Random, size: int) -> str:
-    systems = reference().systems
-    title_system = rng.choice(systems)
+    # An article is about a few systems (a cast of 2-5), named again and again, as in real reporting.
+    cast = rng.sample(reference().systems, rng.randint(2, 5))
+    title_system = cast[0]
     parts = [f"{title_system.country} and the {title_system.name}: what we know"]
     length = len(parts[0])
     while length < size:
-        system, other = rng.sample(systems, 2)
+        system, other = rng.sample(cast, 2)
         template = rng.choice(SYSTEM_SENTENCES if rng.random() < SYSTEM_SENTENCE_SHARE else CONTEXT_SENTENCES)
         sentence = template.format(
             country=system.country, name=system.name, other=other.name, noun=system.category.replace("_", " "),

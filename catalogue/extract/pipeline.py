@@ -209,12 +209,22 @@ _ROLE_NOUNS = {"analysts", "experts", "officials", "observers", "researchers", "
                "agency", "army", "navy", "pentagon", "kremlin", "authorities", "intelligence", "sources", "media"}
 # Lower-case words inside a proper name: "Center for Strategic and International Studies".
 _NAME_CONNECTORS = {"for", "and", "of", "on"}
+# A name given to something fired before: "identified the missile as the", "said it was a new".
+_IDENTIFIED = re.compile(
+    r"(?:\b(?:identified|described|named|called|confirmed)\s+(?:it|them|the\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:missile|missiles|weapon|rocket|drone|launch|test|projectile))\s+as"
+    r"|\b(?:it|the\s+(?:new\s+)?(?:missile|weapon|rocket|projectile))\s+(?:was|is|as)"
+    r"|\b(?:launch|test|firing|test-firing|test-launch)\s+of)"
+    r"\s+(?:(?:an?|the|its|a\s+new|the\s+new|new)\s+)?(?:[\w-]+\s+){0,3}?[\"“]?$",
+    re.IGNORECASE)
+_UNCERTAIN = re.compile(r"\b(?:not|whether|if|possibly|perhaps|may|might|could|unclear|likely|appeared)\b",
+                        re.IGNORECASE)
 _APPOSED = re.compile(r"[\s,]*(?:(?:the|a|an|its|their)\s+)?[\"“‘']?")
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
                        r"(?:\([\w .]+\))?\s*[-—–]+\s")
 _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
-_COREF_STARTS = ("it", "its", "the ", "this ")
+_PRONOUN_OPENINGS = ("it ", "its ", "it's ", "it’s ", "it,")
 _REPORTED_OPENING = re.compile(
     r"^[^,;]{0,100}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
@@ -225,6 +235,17 @@ _MODIFIERS_ONLY = re.compile(
     r"(?:[a-z]+-[a-z]+|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
 )
 _MAIN_VERB = re.compile(r",\s+(?=(?:is|are|was|were|has|have|had|can|could|will|would|flew|carries|uses)\b)")
+
+
+@dataclass
+class _Unnamed:
+    index: int
+    start: int
+    kind: str
+    date: FoundDate | None
+    location: str | None
+    category: str | None
+    fuel: str | None
 
 
 @dataclass
@@ -260,6 +281,7 @@ class Extractor:
         self.scene: tuple[int, FoundDate | None, str | None, int] | None = None  # sentence, date, place, start
         self.last_primary: list[tuple[int, str]] = []  # (sentence index, system key)
         self._new_mentions: list[Mention] = []  # look-alikes created while reading relations
+        self.unnamed: _Unnamed | None = None  # the last firing reported before its system was named
 
     # -- entry point --
     def run(self) -> Extraction:
@@ -298,6 +320,7 @@ class Extractor:
             self._facts(sentence, primary[0].key, sentence.start, head_end, attributions, head=True)
         self._categories(sentence, zones, attributions)
         self._events(sentence, zones, primary, head_end, attributions)
+        self._identified(sentence, zones, attributions)
         if primary:
             self.last_primary.append((sentence.index, primary[-1].key))
 
@@ -340,7 +363,9 @@ class Extractor:
     def _antecedent(self, sentence: Sentence) -> str | None:
         coref = rules().coreference
         lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
-        if not lowered.startswith(_COREF_STARTS) and not _REPORTED_OPENING.match(lowered):
+        # Cheap tests first: a pronoun opening, or one of the descriptions somewhere in the sentence.
+        if not lowered.startswith(_PRONOUN_OPENINGS) and \
+                not any(description in lowered for description in coref.descriptions):
             return None
         if re.match(coref.expletive, lowered):
             return None
@@ -625,15 +650,18 @@ class Extractor:
             cues.append((match, lookup[phrase_key(match.group())]))
         gathering = any(word in lowered for word in _gathering_words()) and \
             _regexes()["gathering"].search(sentence.text) is not None
-        if not gathering and not (cues and primary):
-            return
+        if not gathering and not (cues and (primary or any(head in lowered for head in _category_heads()))):
+            return  # no event here, nor an unnamed firing ("fired a new missile") to remember
         dates = [d for d in find_dates(sentence.text, sentence.start, self.doc.published)
                  if not self._reporting_date(sentence, d)]
         if gathering:
             place = self._location(sentence.start, sentence.end)
             if dates or place:
                 self.scene = (sentence.index, dates[0] if dates else None, place, sentence.start)
-        if not cues or not primary:
+        if cues and not primary:
+            self._remember_unnamed_firing(sentence, cues, dates)
+            return
+        if not cues:
             return
         by_system: dict[str, list[tuple[str, re.Match[str], FoundDate | None, str | None]]] = {}
         for n, (cue, kind) in enumerate(cues):
@@ -667,9 +695,61 @@ class Extractor:
                 location = next((p for _, _, _, p in group if p is not None), None)
                 self.builders[key].events.append(self._event(sentence, kind, cue, date, location, attributions))
 
+    def _remember_unnamed_firing(self, sentence: Sentence, cues, dates: list[FoundDate]) -> None:
+        """"North Korea fired a new solid-fuel ICBM on Thursday": kept for the system a later sentence names."""
+        cue, kind = next(((c, k) for c, k in cues if k != "display"), (None, None))
+        nouns = _find_categories(sentence.text)
+        if cue is None or not (nouns or _weapon_noun_regex().search(sentence.text)):
+            return
+        fuel_regex, fuel_lookup = _fuel_regex()
+        fuel = fuel_regex.search(sentence.text)
+        self.unnamed = _Unnamed(
+            index=sentence.index, start=sentence.start, kind=kind,
+            date=self._date_for(cue, [c for c, _ in cues], dates) or (dates[0] if dates else None),
+            location=self._location(cue.end(), sentence.end), category=nouns[0][1] if nouns else None,
+            fuel=fuel_lookup[phrase_key(fuel.group())] if fuel else None)
+
+    def _recent_unnamed(self, sentence: Sentence) -> "_Unnamed | None":
+        unnamed = self.unnamed
+        if unnamed is not None and 0 < sentence.index - unnamed.index <= rules().scene_sentences:
+            return unnamed
+        return None
+
+    def _identified(self, sentence: Sentence, zones: list[Zone], attributions: list[Attribution]) -> None:
+        """"KCNA identified the missile as the Hwasong-19": the unnamed firing before was this system's."""
+        unnamed = self._recent_unnamed(sentence)
+        if unnamed is None:
+            return
+        for zone in zones:
+            mention = zone.mention
+            if not mention.primary or not _IDENTIFIED.search(self.text, sentence.start, mention.start):
+                continue
+            if _UNCERTAIN.search(self.text, sentence.start, mention.start):
+                continue  # "did not say whether the weapon was the Hwasong-16B"
+            builder = self.builders[mention.key]
+            span = {"quote": self.text[unnamed.start:sentence.end], "start": unnamed.start, "end": sentence.end}
+            claimant = self._claimant(attributions, mention.start)
+            if unnamed.category:
+                builder.claim(ExtractedClaim(attribute="category", value=unnamed.category, claimant=claimant,
+                                             rule="category.identified", **span))
+            if unnamed.fuel:
+                builder.claim(ExtractedClaim(attribute="fuel", value=unnamed.fuel, claimant=claimant,
+                                             rule="fuel.identified", **span))
+            if not any(e.start <= sentence.start < e.end + 1 and e.kind != "display" for e in builder.events):
+                builder.events.append(ExtractedEvent(
+                    kind=unnamed.kind, date=unnamed.date.date if unnamed.date else None,
+                    date_precision=unnamed.date.precision if unnamed.date else None, location=unnamed.location,
+                    claimant=claimant, rule=f"event.{unnamed.kind}+identified", **span))
+            self.unnamed = None
+            return
+
     def _event(self, sentence, kind, cue, date, location, attributions) -> ExtractedEvent:
         start, end = sentence.start, sentence.end
         rule = f"event.{kind}"
+        unnamed = self._recent_unnamed(sentence)
+        if kind != "display" and date is None and unnamed is not None and unnamed.date is not None:
+            # "North Korea fired a missile on Thursday. … The launch of the Hwasong-19 …": one firing.
+            date, location, start, rule = unnamed.date, location or unnamed.location, unnamed.start, f"{rule}+antecedent"
         if kind == "display" and (date is None or location is None) and self.scene is not None:
             index, scene_date, scene_place, scene_start = self.scene
             if 0 <= sentence.index - index <= rules().scene_sentences and (scene_date or scene_place):
