@@ -133,8 +133,8 @@ def _noun_pattern() -> re.Pattern[str]:
 
 
 @cache
-def _cue_words() -> tuple[str, ...]:
-    return tuple({cue.split()[0].lower() for cue in rules().name_cues})
+def _cue_words() -> re.Pattern[str]:
+    return re.compile("|".join(sorted({re.escape(cue.split()[0].lower()) for cue in rules().name_cues})))
 
 
 class _Lazy:
@@ -283,7 +283,7 @@ class MentionFinder:
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:
         lowered = sentence.text.lower()
-        if not any(word in lowered for word in _cue_words()):
+        if not _cue_words().search(lowered):
             return
         for match in _cue_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")

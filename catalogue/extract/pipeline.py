@@ -31,6 +31,12 @@ from catalogue.schemas import (
     edtf,
 )
 
+
+def _literals(words) -> re.Pattern[str]:
+    """One expression finding any of these literal substrings: faster than testing them one by one."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+
+
 MISSILE_CATEGORIES = {
     "icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "cruise_missile", "hypersonic_missile",
     "anti_ship_missile", "surface_to_air_missile", "air_to_air_missile", "space_launch_vehicle",
@@ -65,17 +71,16 @@ def _category_of(phrase: str) -> str | None:
 
 
 @cache
-def _category_heads() -> tuple[str, ...]:
+def _category_heads() -> re.Pattern[str]:
     """The last word of every category phrase: a text without any of them names no category."""
     r = rules()
-    words = {re.split(r"[\s-]+", phrase)[-1].lower().rstrip("s") for phrases in r.categories.values()
-             for phrase in phrases}
-    return tuple(sorted(words))
+    return _literals(re.split(r"[\s-]+", phrase)[-1].lower().rstrip("s") for phrases in r.categories.values()
+                     for phrase in phrases)
 
 
 def _find_categories(text: str) -> list[tuple[re.Match[str], str]]:
     lowered = text.lower()
-    if not any(head in lowered for head in _category_heads()):
+    if not _category_heads().search(lowered):
         return []
     regex, _ = _category_regex()
     found = []
@@ -122,21 +127,20 @@ def _regexes() -> dict[str, re.Pattern[str]]:
 
 
 # Cheap substring tests that let most sentences skip the larger expressions.
-_FUEL_WORDS = ("fuel", "propel", "powered", "propulsion")
-_WARHEAD_WORDS = ("nuclear", "warhead", "mirv", "conventional", "re-entry", "reentry")
-_NUMBER_WORDS = ("single", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
-                 "fifteen", "twenty")
+_FUEL_WORDS = _literals(["fuel", "propel", "powered", "propulsion"])
+_WARHEAD_WORDS = _literals(["nuclear", "warhead", "mirv", "conventional", "re-entry", "reentry"])
+_NUMBER_WORDS = re.compile(r"\d|single|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty")
 
 
 @cache
-def _event_stems() -> tuple[str, ...]:
-    return tuple({re.split(r"[\s-]", phrase.lower())[0][:4] for phrases in rules().events.values()
-                  for phrase in phrases})
+def _event_stems() -> re.Pattern[str]:
+    return _literals(re.split(r"[\s-]", phrase.lower())[0][:4] for phrases in rules().events.values()
+                     for phrase in phrases)
 
 
 @cache
-def _gathering_words() -> tuple[str, ...]:
-    return tuple({phrase.split()[-1].lower() for phrase in rules().gatherings})
+def _gathering_words() -> re.Pattern[str]:
+    return _literals(phrase.split()[-1].lower() for phrase in rules().gatherings)
 
 
 @cache
@@ -547,7 +551,7 @@ class Extractor:
 
         lowered = segment.lower()
         fuel_regex, fuel_lookup = _fuel_regex()
-        for match in fuel_regex.finditer(segment) if any(w in lowered for w in _FUEL_WORDS) else ():
+        for match in fuel_regex.finditer(segment) if _FUEL_WORDS.search(lowered) else ():
             add("fuel", fuel_lookup[phrase_key(match.group())], "fuel.phrase", match.start())
         for match in _regexes()["capability"].finditer(segment):
             if head and match.start() > 0:
@@ -557,7 +561,7 @@ class Extractor:
             value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
             if len(value.split()) >= 2 and len(value) <= 160:
                 add("capability", value, "capability.cue", match.start())
-        has_number = any(ch.isdigit() for ch in segment) or any(w in lowered for w in _NUMBER_WORDS)
+        has_number = _NUMBER_WORDS.search(lowered) is not None
         for rule_id, attribute, pattern in _quantities() if has_number else ():
             for match in pattern.finditer(segment):
                 number_text = match.group("num")
@@ -572,7 +576,7 @@ class Extractor:
                     unit = _unit_lookup().get(phrase_key(match.group("unit")), match.group("unit").casefold())
                 value = f"{number:g}"
                 add(attribute, value, rule_id, match.start(), value_number=float(number), unit=unit)
-        for rule_id, value, pattern in _warheads() if any(w in lowered for w in _WARHEAD_WORDS) else ():
+        for rule_id, value, pattern in _warheads() if _WARHEAD_WORDS.search(lowered) else ():
             for match in pattern.finditer(segment):
                 add("warhead", value, rule_id, match.start())
 
@@ -643,14 +647,14 @@ class Extractor:
         regex, lookup = _event_regex()
         cues = []
         lowered = sentence.text.lower()
-        has_cue = any(stem in lowered for stem in _event_stems())
+        has_cue = _event_stems().search(lowered) is not None
         for match in regex.finditer(self.text, sentence.start, sentence.end) if has_cue else ():
             if _regexes()["hypothetical"].search(self.text[sentence.start:match.start()]):
                 continue
             cues.append((match, lookup[phrase_key(match.group())]))
-        gathering = any(word in lowered for word in _gathering_words()) and \
+        gathering = _gathering_words().search(lowered) is not None and \
             _regexes()["gathering"].search(sentence.text) is not None
-        if not gathering and not (cues and (primary or any(head in lowered for head in _category_heads()))):
+        if not gathering and not (cues and (primary or _category_heads().search(lowered))):
             return  # no event here, nor an unnamed firing ("fired a new missile") to remember
         dates = [d for d in find_dates(sentence.text, sentence.start, self.doc.published)
                  if not self._reporting_date(sentence, d)]
