@@ -134,7 +134,8 @@ _NUMBER_WORDS = re.compile(r"\d|single|one|two|three|four|five|six|seven|eight|n
 
 @cache
 def _event_stems() -> re.Pattern[str]:
-    return _literals(re.split(r"[\s-]", phrase.lower())[0][:4] for phrases in rules().events.values()
+    # The most distinctive word of each cue ("shown" in "was shown", not "was"), cut to its stem.
+    return _literals(max(re.split(r"[\s-]", phrase.lower()), key=len)[:5] for phrases in rules().events.values()
                      for phrase in phrases)
 
 
