@@ -6,6 +6,7 @@ extractor: one compiled regular expression passed over the same texts. Prints do
 
 import argparse
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,26 +26,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="Passes over the corpus; best and median are shown.")
     args = parser.parse_args()
     texts = corpus(args.documents, args.seed)
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
     extract(Document(text=texts[0]))  # load and compile the rules outside the timing
 
-    started = time.perf_counter()
-    systems = sum(len(extract(Document(text=text)).systems) for text in texts)
-    extraction = time.perf_counter() - started
+    # Best and median of several passes: on a shared machine the best pass is the cost of the code itself.
+    passes, systems = [], 0
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        systems = sum(len(extract(Document(text=text)).systems) for text in texts)
+        passes.append(time.perf_counter() - started)
+    extraction, median = min(passes), statistics.median(passes)
 
     floor = re.compile(r"\b[A-Z][A-Za-z]*-\d+[A-Za-z]?\b|\b(?:missile|drone|launch|test)\w*", re.IGNORECASE)
-    started = time.perf_counter()
-    hits = sum(len(floor.findall(text)) for text in texts)
-    bare = time.perf_counter() - started
+    bare_passes = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        hits = sum(len(floor.findall(text)) for text in texts)
+        bare_passes.append(time.perf_counter() - started)
+    bare = min(bare_passes)
 
     print(f"corpus: {len(texts)} documents, {megabytes:.1f} MB, seed {args.seed}")
     print(f"{'pass':<28}{'seconds':>10}{'docs/s':>12}{'MB/s':>10}")
-    print(f"{'extract()':<28}{extraction:>10.2f}{len(texts) / extraction:>12.0f}{megabytes / extraction:>10.2f}")
+    print(f"{'extract() best':<28}{extraction:>10.2f}{len(texts) / extraction:>12.0f}{megabytes / extraction:>10.2f}")
+    print(f"{'extract() median':<28}{median:>10.2f}{len(texts) / median:>12.0f}{megabytes / median:>10.2f}")
     print(f"{'one compiled regex (floor)':<28}{bare:>10.2f}{len(texts) / bare:>12.0f}{megabytes / bare:>10.2f}")
     print(f"extraction / floor time: {extraction / bare:.0f}x; systems found: {systems}; regex hits: {hits}")
-    print(f"target >= 200 documents/s on one core: {'met' if len(texts) / extraction >= 200 else 'NOT met'}")
+    print(f"target >= 200 documents/s on one core: best pass {'met' if len(texts) / extraction >= 200 else 'NOT met'}, "
+          f"median pass {'met' if len(texts) / median >= 200 else 'NOT met'}")
 
 
 if __name__ == "__main__":
