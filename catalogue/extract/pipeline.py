@@ -381,7 +381,7 @@ class Extractor:
         reported = _REPORTED_OPENING.match(lowered)
         for candidate in (lowered, lowered[reported.end():] if reported else None):
             for description, kind in coref.descriptions.items():
-                if candidate is not None and re.match(rf"{re.escape(description)}\b(?![-'’])", candidate):
+                if candidate is not None and re.match(rf"{re.escape(description)}\b(?!-)", candidate):
                     wanted = kind
         if wanted is None:
             return None
@@ -461,6 +461,10 @@ class Extractor:
         role_words = set(rules().attribution.role_words)
         for match in regexes["verb"].finditer(self.text, sentence.start, sentence.end):
             head = self.text[sentence.start:match.start()]
+            acronym = re.search(r"\(([A-Z]{2,})\)\s*(?:has\s+|have\s+|had\s+)?$", head)
+            if acronym:  # "Iran's Islamic Revolutionary Guard Corps (IRGC) said"
+                found.append(Attribution(acronym.group(1), match.start()))
+                continue
             words = list(re.finditer(r"[\w'’.\-]+", head))
             taken: list[str] = []
             boundary = len(head)
@@ -682,7 +686,7 @@ class Extractor:
                 if fired is not None and kind != "display":
                     systems.append(fired.key)  # "Bastion fired P-800 Oniks missiles": the fired system too
             next_cue = cues[n + 1][0].start() if n + 1 < len(cues) else sentence.end
-            clause_end = re.search(r"[,;:()]", self.text[cue.end():next_cue])
+            clause_end = re.search(r"[,;:]", self.text[cue.end():next_cue])
             if clause_end:
                 next_cue = cue.end() + clause_end.start()
             date = self._date_for(cue, [c for c, _ in cues], dates)
