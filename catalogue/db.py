@@ -148,7 +148,8 @@ def open_engine(db: str | None = None, migrate: bool = True) -> Engine:
         if migrate and current_revision(engine) != head_revision():
             upgrade(engine)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"{_describe(engine)}: cannot open database: {exc.__class__.__name__}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise DatabaseError(f"{_describe(engine)}: cannot open database: {reason[0] if reason else exc}") from exc
     return engine
 
 
