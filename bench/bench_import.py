@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from catalogue.db import make_engine, open_engine
+from catalogue.db import open_engine
 from catalogue.importer import Timings, import_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,7 +50,6 @@ def dump(url: str) -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 def raw_sqlite(rows, path: Path) -> float:
-    make_engine(f"sqlite:///{path}")  # same pragmas
     open_engine(f"sqlite:///{path}").dispose()  # same schema, triggers included
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")

@@ -315,12 +315,13 @@ def show_command(
     """Everything known about one system: names, category and fuel with their support, claims, events."""
     from catalogue.lookup import system_detail
 
-    detail = system_detail(engine(), name)
+    eng = engine()
+    detail = system_detail(eng, name)
     if json_output:
         from catalogue.db import session_scope
         from catalogue.export import systems_out
 
-        with session_scope(engine()) as session:
+        with session_scope(eng) as session:
             typer.echo(systems_out(session, [detail.id])[0].model_dump_json(indent=2))
         return
     _print_detail(detail)

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, column, select, table
 from sqlalchemy.orm import Session
 
 from catalogue.db import session_scope
@@ -34,8 +34,9 @@ def systems_out(session: Session, system_ids: list[int] | None = None) -> list[S
         return column.in_(system_ids) if system_ids is not None else True
 
     systems = list(session.scalars(select(System).where(only(System.id)).order_by(System.name, System.id)))
+    overview = table("system_overview", column("system_id"), column("category"), column("fuel"))
     derived = {row.system_id: row for row in session.execute(
-        text("SELECT system_id, category, fuel FROM system_overview"))}
+        select(overview.c.system_id, overview.c.category, overview.c.fuel).where(only(overview.c.system_id)))}
     aliases: dict[int, list[str]] = defaultdict(list)
     for alias in session.scalars(select(Alias).where(only(Alias.system_id)).order_by(Alias.id)):
         aliases[alias.system_id].append(alias.name)

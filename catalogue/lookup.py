@@ -46,27 +46,22 @@ _OVERVIEW = table("system_overview", column("system_id"), column("category"), co
 
 
 def system_detail(engine: Engine, name: str) -> SystemDetail:
-    """Everything about one system, in five Core queries (this is the analyst's most frequent lookup)."""
+    """Everything about one system, in a few Core queries (this is the analyst's most frequent lookup)."""
     key = fold(name)
-    systems = System.__table__
+    systems, aliases = System.__table__, Alias.__table__
+    columns = (systems.c.id, systems.c.slug, systems.c.name, systems.c.country)
     with engine.connect() as connection:
-        row = connection.execute(
-            select(systems.c.id, systems.c.slug, systems.c.name, systems.c.country)
-            .join(Alias.__table__, Alias.__table__.c.system_id == systems.c.id)
-            .where(Alias.__table__.c.normalized == key)).mappings().first() if key else None
-        if row is not None:
-            # Filtered by id, the view computes one row; joined, SQLite would compute it for every system.
-            derived = connection.execute(select(_OVERVIEW.c.category, _OVERVIEW.c.fuel)
-                                         .where(_OVERVIEW.c.system_id == row["id"])).mappings().first()
-            return _detail(connection, {**row, **(derived or {"category": None, "fuel": None})})
-    with session_scope(engine) as session:
-        system = resolve_system(session, name)  # by slug, or "did you mean"
-    return system_detail(engine, system.name) if fold(system.name) != key else _empty(system)
-
-
-def _empty(system: System) -> SystemDetail:
-    return SystemDetail(id=system.id, slug=system.slug, name=system.name, country=system.country, category=None,
-                        fuel=None, aliases=[], claims=[], events=[], relations=[])
+        row = connection.execute(select(*columns).join(aliases, aliases.c.system_id == systems.c.id)
+                                 .where(aliases.c.normalized == key)).mappings().first() if key else None
+        if row is None:
+            row = connection.execute(select(*columns).where(systems.c.slug == name.strip().casefold())).mappings().first()
+        if row is None:
+            with session_scope(engine) as session:
+                raise SystemNotFound(name, suggest(session, name))
+        # Filtered by id, the view computes one row; joined, SQLite would compute it for every system.
+        derived = connection.execute(select(_OVERVIEW.c.category, _OVERVIEW.c.fuel)
+                                     .where(_OVERVIEW.c.system_id == row["id"])).mappings().first()
+        return _detail(connection, {**row, **(derived or {"category": None, "fuel": None})})
 
 
 def _detail(connection, system) -> SystemDetail:

@@ -287,6 +287,7 @@ class Extractor:
         self.last_primary: list[tuple[int, str]] = []  # (sentence index, system key)
         self._new_mentions: list[Mention] = []  # look-alikes created while reading relations
         self.unnamed: _Unnamed | None = None  # the last firing reported before its system was named
+        self._speakers: dict[int, list[Attribution]] = {}
 
     # -- entry point --
     def run(self) -> Extraction:
@@ -451,6 +452,12 @@ class Extractor:
 
     # -- claimants --
     def _attributions(self, sentence: Sentence) -> list[Attribution]:
+        """Who speaks in a sentence; read once per sentence (relations and facts both ask)."""
+        if sentence.index not in self._speakers:
+            self._speakers[sentence.index] = self._find_attributions(sentence)
+        return self._speakers[sentence.index]
+
+    def _find_attributions(self, sentence: Sentence) -> list[Attribution]:
         regexes = _regexes()
         found: list[Attribution] = []
         for name in ("according", "inverted"):
