@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from catalogue import importer
 from catalogue.db import open_engine, session_scope
 from catalogue.models import Alias, Claim, Event, Mention, Relation, Source, System
+from catalogue.writer import BatchWriter
 
 from conftest import SEED_ARTICLE, SEEDS
 
@@ -73,7 +74,7 @@ def test_failure_mid_write_leaves_no_row(cli, db_url, monkeypatch, tmp_path):
     def broken(self, *args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer._Writer, "_write_events", broken)  # after mentions and claims
+    monkeypatch.setattr(BatchWriter, "_write_events", broken)  # after mentions and claims
     code, _, err = cli("import", str(SEED_ARTICLE))
     assert code == 1 and str(SEED_ARTICLE) in err and "disk on fire" in err
     assert set(counts(db_url).values()) == {0}
@@ -81,6 +82,34 @@ def test_failure_mid_write_leaves_no_row(cli, db_url, monkeypatch, tmp_path):
     code, _, err = cli("import", str(SEED_ARTICLE), str(good))
     assert code == 0, err
     assert counts(db_url)["sources"] == 2
+
+
+def test_a_failing_document_does_not_take_its_batch_with_it(cli, db_url, monkeypatch, tmp_path):
+    (tmp_path / "a.txt").write_text("Iran unveiled the Fattah hypersonic missile on Tuesday, state media said.\n")
+    (tmp_path / "b.txt").write_text(SEED_ARTICLE.read_text())
+    real = BatchWriter._write_events
+
+    def broken_for_fattah(self, events):
+        if any("Fattah" in (row["event"]["quote"] or "") for row in events):
+            raise RuntimeError("disk on fire")
+        real(self, events)
+
+    monkeypatch.setattr(BatchWriter, "_write_events", broken_for_fattah)
+    code, report, err = import_json(cli, str(tmp_path))
+    assert code == 1 and "a.txt" in err and "disk on fire" in err and "b.txt" not in err
+    assert (report["documents_new"], report["documents_failed"]) == (1, 1)
+    assert counts(db_url)["sources"] == 1 and counts(db_url)["claims"] == report["claims_added"] > 0
+
+
+def test_dry_run_reports_what_the_import_does(cli, db_url, tmp_path):
+    (tmp_path / "a.txt").write_text("North Korea test-fired a Hwasong-18 ICBM on Monday, KCNA said.\n")
+    (tmp_path / "b.txt").write_text("Seoul said the Hwaseong 18 missile flew 1,000 km, officials said.\n")
+    (tmp_path / "c.txt").write_text("Seoul said the Hwaseong 18 missile flew 1,000 km, officials said.\n")
+    _, planned, _ = import_json(cli, str(tmp_path), "--dry-run")
+    assert set(counts(db_url).values()) == {0}
+    _, done, _ = import_json(cli, str(tmp_path))
+    keys = ["documents_new", "documents_unchanged", "systems_new", "systems_updated", "claims_added", "events_added"]
+    assert [planned[k] for k in keys] == [done[k] for k in keys] == [2, 1, 1, 1, done["claims_added"], 1]
 
 
 def test_front_matter_html_jsonl_and_stdin(cli, db_url, tmp_path):
