@@ -1,16 +1,17 @@
 """Finding a system by any of its names, and everything the catalogue holds about it."""
 
+import datetime as dt
 import difflib
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, case, column, select, table
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Engine, bindparam, case, column, func, literal_column, select, table
+from sqlalchemy.orm import Session
 
 from catalogue.db import session_scope
 from catalogue.errors import NotFoundError
 from catalogue.extract.normalize import fold
 from catalogue.models import Alias, Claim, Event, Relation, Source, System, event_systems
-from catalogue.queries import AliasView, ClaimView, EventView, RelationView, SystemDetail
+from catalogue.queries import SystemDetail
+from catalogue.sqljson import as_text, embedded, json_array_of, json_object
 
 
 class SystemNotFound(NotFoundError):
@@ -40,64 +41,73 @@ def suggest(session: Session, name: str, limit: int = 5) -> list[str]:
     return list(dict.fromkeys(by_key[key] for key in close))[:limit]
 
 
-# One validation call for all of a system's claims: much faster than one model per row.
-_CLAIMS = TypeAdapter(list[ClaimView])
 _OVERVIEW = table("system_overview", column("system_id"), column("category"), column("fuel"))
 
 
+def _detail_statement():
+    """One query, one round trip: the system a folded alias (or else its slug) names, with its aliases,
+    claims, events and relations, as one JSON document the database builds."""
+    system, other = System.__table__.alias("s"), System.__table__.alias("other")
+    aliases, claims, events, relations = Alias.__table__, Claim.__table__, Event.__table__, Relation.__table__
+    sources = Source.__table__
+
+    def derived(name: str):  # the best-supported value, as the system_overview view defines it
+        return select(_OVERVIEW.c[name]).where(_OVERVIEW.c.system_id == system.c.id).scalar_subquery()
+
+    def array(query):
+        return embedded(query.scalar_subquery())
+
+    def of_source(name: str, source_id):  # per row by primary key: a join may hash every source instead
+        return select(sources.c[name]).where(sources.c.id == source_id).scalar_subquery()
+
+    alias_rows = select(json_array_of(json_object(id=aliases.c.id, name=aliases.c.name, kind=aliases.c.kind))) \
+        .where(aliases.c.system_id == system.c.id)
+    claim_rows = select(json_array_of(json_object(
+        id=claims.c.id, attribute=claims.c.attribute, value=claims.c.value, unit=claims.c.unit,
+        claimant=claims.c.claimant, quote=claims.c.quote, start=claims.c.start, end=claims.c.end,
+        status=claims.c.status, extractor=claims.c.extractor + literal_column("'@'") + claims.c.extractor_version,
+        source_id=claims.c.source_id, source_title=of_source("title", claims.c.source_id),
+        source_published=of_source("published", claims.c.source_id)))) \
+        .where(claims.c.system_id == system.c.id)
+    event_rows = select(json_array_of(json_object(
+        id=events.c.id, kind=events.c.kind, date=events.c.date, date_precision=events.c.date_precision,
+        location=events.c.location, claimant=events.c.claimant, quote=events.c.quote, source_id=events.c.source_id,
+        source_title=of_source("title", events.c.source_id)))) \
+        .select_from(events.join(event_systems, event_systems.c.event_id == events.c.id)) \
+        .where(event_systems.c.system_id == system.c.id)
+    outgoing = relations.c.subject_id == system.c.id
+    relation_rows = select(json_array_of(json_object(
+        id=relations.c.id, kind=relations.c.kind,
+        direction=case((outgoing, literal_column("'outgoing'")), else_=literal_column("'incoming'")),
+        other=other.c.name, claimant=relations.c.claimant, quote=relations.c.quote, start=relations.c.start,
+        end=relations.c.end, source_id=relations.c.source_id, source_title=of_source("title", relations.c.source_id),
+        extractor=relations.c.extractor + literal_column("'@'") + relations.c.extractor_version))) \
+        .select_from(relations.join(other, other.c.id == case((outgoing, relations.c.object_id),
+                                                              else_=relations.c.subject_id))) \
+        .where(outgoing | (relations.c.object_id == system.c.id))
+    by_alias = select(aliases.c.system_id).where(aliases.c.normalized == bindparam("key")).scalar_subquery()
+    by_slug = select(System.__table__.c.id).where(System.__table__.c.slug == bindparam("slug")).scalar_subquery()
+    document = json_object(
+        id=system.c.id, slug=system.c.slug, name=system.c.name, country=system.c.country,
+        category=derived("category"), fuel=derived("fuel"), aliases=array(alias_rows), claims=array(claim_rows),
+        events=array(event_rows), relations=array(relation_rows))
+    return select(as_text(document)).where(system.c.id == func.coalesce(by_alias, by_slug))
+
+
+_DETAIL = _detail_statement()
+
+
 def system_detail(engine: Engine, name: str) -> SystemDetail:
-    """Everything about one system, in a few Core queries (this is the analyst's most frequent lookup)."""
-    key = fold(name)
-    systems, aliases = System.__table__, Alias.__table__
-    columns = (systems.c.id, systems.c.slug, systems.c.name, systems.c.country)
+    """Everything about one system (the analyst's most frequent lookup), in one query."""
     with engine.connect() as connection:
-        row = connection.execute(select(*columns).join(aliases, aliases.c.system_id == systems.c.id)
-                                 .where(aliases.c.normalized == key)).mappings().first() if key else None
-        if row is None:
-            row = connection.execute(select(*columns).where(systems.c.slug == name.strip().casefold())).mappings().first()
-        if row is None:
+        payload = connection.execute(_DETAIL, {"key": fold(name), "slug": name.strip().casefold()}).scalar()
+        if payload is None:
             with session_scope(engine) as session:
                 raise SystemNotFound(name, suggest(session, name))
-        # Filtered by id, the view computes one row; joined, SQLite would compute it for every system.
-        derived = connection.execute(select(_OVERVIEW.c.category, _OVERVIEW.c.fuel)
-                                     .where(_OVERVIEW.c.system_id == row["id"])).mappings().first()
-        return _detail(connection, {**row, **(derived or {"category": None, "fuel": None})})
-
-
-def _detail(connection, system) -> SystemDetail:
-    system_id = system["id"]
-    aliases = [AliasView.model_construct(name=r.name, kind=r.kind) for r in connection.execute(
-        select(Alias.name, Alias.kind).where(Alias.system_id == system_id).order_by(Alias.id))]
-    # Core rows and model_construct: a system may have thousands of claims, all read from our own tables.
-    claims = _CLAIMS.validate_python([{**r, "extractor": f"{r['extractor']}@{r['extractor_version']}"}
-                                      for r in connection.execute(
-        select(Claim.id, Claim.attribute, Claim.value, Claim.unit, Claim.claimant, Claim.quote, Claim.start,
-               Claim.end, Claim.status, Claim.extractor, Claim.extractor_version, Claim.source_id,
-               Source.title.label("source_title"), Source.published.label("source_published"))
-        .outerjoin(Source, Source.id == Claim.source_id)
-        .where(Claim.system_id == system_id).order_by(Claim.attribute, Claim.id)).mappings().all()])
-    events = [EventView.model_construct(**r) for r in connection.execute(
-        select(Event.id, Event.kind, Event.date, Event.date_precision, Event.location, Event.claimant, Event.quote,
-               Event.source_id, Source.title.label("source_title"))
-        .join(event_systems, event_systems.c.event_id == Event.id).join(Source, Source.id == Event.source_id)
-        .where(event_systems.c.system_id == system_id)).mappings()]
-    events.sort(key=lambda e: (e.date is None, e.date or 0, e.id))
-    other = aliased(System)
-    relations = []
-    for r in connection.execute(
-            select(Relation.kind, Relation.subject_id, Relation.claimant, Relation.quote, Relation.start, Relation.end,
-                   Relation.source_id, Relation.extractor, Relation.extractor_version,
-                   other.name.label("other"), Source.title.label("source_title"))
-            .join(Source, Source.id == Relation.source_id)
-            .join(other, other.id == case((Relation.subject_id == system_id, Relation.object_id),
-                                          else_=Relation.subject_id))
-            .where((Relation.subject_id == system_id) | (Relation.object_id == system_id))
-            .order_by(Relation.id)).mappings():
-        relations.append(RelationView.model_construct(
-            kind=r["kind"], direction="outgoing" if r["subject_id"] == system_id else "incoming", other=r["other"],
-            claimant=r["claimant"], quote=r["quote"], start=r["start"], end=r["end"], source_id=r["source_id"],
-            source_title=r["source_title"], extractor=f"{r['extractor']}@{r['extractor_version']}"))
-    return SystemDetail.model_construct(
-        id=system_id, slug=system["slug"], name=system["name"], country=system["country"],
-        category=system["category"], fuel=system["fuel"], aliases=aliases, claims=claims, events=events,
-        relations=relations)
+    detail = SystemDetail.model_validate_json(payload)
+    # JSON aggregates keep no order on SQLite before 3.44: order here, as the lookup promises.
+    detail.aliases.sort(key=lambda a: a.id)
+    detail.claims.sort(key=lambda c: (c.attribute, c.id))
+    detail.events.sort(key=lambda e: (e.date is None, e.date or dt.date.min, e.id))
+    detail.relations.sort(key=lambda r: r.id)
+    return detail

@@ -75,6 +75,7 @@ class EventView(BaseModel):
 
 
 class RelationView(BaseModel):
+    id: int
     kind: str
     direction: str  # "outgoing": this system → other; "incoming": other → this system
     other: str
@@ -88,6 +89,7 @@ class RelationView(BaseModel):
 
 
 class AliasView(BaseModel):
+    id: int
     name: str
     kind: str
 
