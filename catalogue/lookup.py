@@ -6,7 +6,7 @@ import difflib
 from sqlalchemy import Engine, bindparam, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from catalogue.db import session_scope
+from catalogue.db import one_statement, session_scope
 from catalogue.errors import NotFoundError
 from catalogue.extract.normalize import fold
 from catalogue.models import Alias, Claim, Event, Relation, Source, System, event_systems
@@ -99,7 +99,7 @@ _DETAIL = _detail_statement()
 
 def system_detail(engine: Engine, name: str) -> SystemDetail:
     """Everything about one system (the analyst's most frequent lookup), in one query."""
-    with engine.connect() as connection:
+    with one_statement(engine).connect() as connection:
         payload = connection.execute(_DETAIL, {"key": fold(name), "slug": name.strip().casefold()}).scalar()
         if payload is None:
             with session_scope(engine) as session:

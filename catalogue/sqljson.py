@@ -42,41 +42,15 @@ class as_text(FunctionElement):  # noqa: N801
     name = "as_text"
 
 
-@compiles(json_object)
-def _object_sqlite(element, compiler, **kw):
-    return f"json_object({compiler.process(element.clauses, **kw)})"
+def _spell(construct: type[FunctionElement], sqlite: str, postgresql: str) -> None:
+    """Compile construct from a template per dialect; {} receives the arguments."""
+    for dialect, template in ((None, sqlite), ("postgresql", postgresql)):
+        def render(element, compiler, template=template, **kw):
+            return template.format(compiler.process(element.clauses, **kw))
+        compiles(construct, *([dialect] if dialect else []))(render)
 
 
-@compiles(json_object, "postgresql")
-def _object_postgresql(element, compiler, **kw):
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array_of)
-def _array_sqlite(element, compiler, **kw):
-    return f"json_group_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array_of, "postgresql")
-def _array_postgresql(element, compiler, **kw):
-    return f"COALESCE(json_agg({compiler.process(element.clauses, **kw)}), '[]'::json)"
-
-
-@compiles(embedded)
-def _embedded_sqlite(element, compiler, **kw):
-    return f"json({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(embedded, "postgresql")
-def _embedded_postgresql(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(as_text)
-def _text_sqlite(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(as_text, "postgresql")
-def _text_postgresql(element, compiler, **kw):
-    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+_spell(json_object, "json_object({})", "json_build_object({})")
+_spell(json_array_of, "json_group_array({})", "COALESCE(json_agg({}), '[]'::json)")
+_spell(embedded, "json({})", "{}")
+_spell(as_text, "{}", "CAST({} AS TEXT)")
