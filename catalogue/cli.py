@@ -551,7 +551,27 @@ def datasette_metadata_command(
 
 def main() -> None:
     try:
-        app(args=hoist_db_option(sys.argv[1:]), prog_name="catalogue")
+        code = app(args=hoist_db_option(sys.argv[1:]), prog_name="catalogue", standalone_mode=False)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:
+        usage_error(exc)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error(exc: Exception) -> None:
+    """The parser's errors (unknown option, missing or invalid argument) in one line, not a framed box."""
+    format_message, context = getattr(exc, "format_message", None), getattr(exc, "ctx", None)
+    if format_message is None or not hasattr(exc, "exit_code"):
+        return
+    if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:  # `catalogue db`: its help
+        typer.echo(context.get_help())
+        sys.exit(exc.exit_code)
+    where = f" (see '{context.command_path} --help')" if context is not None else ""
+    print(f"error: {' '.join(format_message().split())}{where}", file=sys.stderr)
+    sys.exit(exc.exit_code)
