@@ -6,6 +6,7 @@ rolls back alone; the others go on.
 
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from pydantic import BaseModel, Field
@@ -113,14 +114,16 @@ def _extracted_in(pool, items: Iterator, jobs: int, timings: Timings) -> Iterato
         for item in batch:
             yield item, extractions.get(id(item))
 
-    ahead = None
+    # Enough documents in flight to keep every worker busy while this process writes a whole batch,
+    # and no more: memory stays flat whatever the corpus.
+    ahead: deque = deque()
+    depth = 2 * BATCH_DOCUMENTS // (jobs * 8) + 1
     for batch in _batches(items, jobs * 8):
-        submitted = submit(batch)
-        if ahead is not None:
-            yield from collect(*ahead)
-        ahead = submitted
-    if ahead is not None:
-        yield from collect(*ahead)
+        ahead.append(submit(batch))
+        if len(ahead) > depth:
+            yield from collect(*ahead.popleft())
+    while ahead:
+        yield from collect(*ahead.popleft())
 
 
 def _write_all(engine: Engine, work: Iterator[WorkItem], dry_run: bool, timings: Timings, report: ImportReport,
