@@ -260,3 +260,31 @@ def test_parallel_extraction_gives_the_same_catalogue(cli, db_url, tmp_path):
         assert canonical(db_url) == canonical(sequential_url)
     finally:
         drop()
+
+
+def test_best_value_rule_is_the_same_in_python_and_in_the_view(cli, db_url, tmp_path):
+    """The best-supported category and fuel exist twice: ExtractedSystem.best (extract --json, no database)
+    and the system_overview view. On every golden text they must agree."""
+    from collections import Counter
+
+    from catalogue.evaluate import load_gold
+    from catalogue.extract import extract
+    from catalogue.extract.normalize import fold
+    from catalogue.schemas import Document
+
+    from test_extract import GOLDEN
+
+    best = {}
+    for case in load_gold(GOLDEN):
+        (tmp_path / f"{case.id}.md").write_text(f"---\npublished: {case.published}\n---\n{case.text}\n"
+                                                 if case.published else case.text + "\n")
+        for system in extract(Document(text=case.text, published=case.published)).systems:
+            best.setdefault(fold(system.name), []).append((system.best("category"), system.best("fuel")))
+    code, _, err = import_json(cli, str(tmp_path))
+    assert code == 0, err
+    code, out, _ = cli("systems", "--json")
+    seen_once = {key for key, values in best.items() if len(values) == 1}
+    rows = {fold(row["name"]): (row["category"], row["fuel"]) for row in json.loads(out)}
+    compared = Counter(rows[key] == best[key][0] for key in seen_once & rows.keys())
+    assert compared[True] >= 40 and compared[False] == 0, {k: (rows[k], best[k]) for k in seen_once & rows.keys()
+                                                           if rows[k] != best[k][0]}
