@@ -197,6 +197,48 @@ def _other_subject(head: str) -> bool:
 
 
 # --- working state ---
+@cache
+def _descriptions() -> list[tuple[re.Pattern[str], str]]:
+    """"the missile" also as "the liquid-fuelled missile", "the new solid-fuel weapon": up to two modifiers."""
+    modifier = r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which)\b)[\w-]+\s+){0,2}?"
+    found = []
+    for description, kind in rules().coreference.descriptions.items():
+        determiner, _, rest = description.partition(" ")
+        found.append((re.compile(rf"{re.escape(determiner)}\s+{modifier}{re.escape(rest)}\b(?!-)"), kind))
+    return found
+
+
+@cache
+def _description_nouns() -> tuple[str, ...]:
+    return tuple({description.rsplit(" ", 1)[-1] for description in rules().coreference.descriptions})
+
+
+def _number(text: str) -> float | None:
+    """12,000 / 1.5 / "two" as a number; None when it is not one."""
+    known = rules().number_words.get(text.casefold())
+    if known is not None:
+        return float(known)
+    try:
+        return float(text.replace(",", "").rstrip("."))
+    except ValueError:
+        return None
+
+
+def _states_capability(segment: str, cue: re.Match[str], tail: str) -> bool:
+    """A cue states a capability unless it is a mere possibility ("could be deployed") or the purpose of
+    an act ("a routine test meant to show")."""
+    after = rules().capability_not_before.get(cue.group().casefold())
+    if after and re.match(r"\s*(?:" + "|".join(map(re.escape, after)) + r")\b", tail, re.IGNORECASE):
+        return False
+    before = re.search(r"([\w-]+)\s*$", segment[:cue.start()])
+    return not (before and before.group(1).casefold() in _purpose_nouns())
+
+
+@cache
+def _purpose_nouns() -> frozenset[str]:
+    return frozenset(rules().capability_not_after)
+
+
 @dataclass
 class Zone:
     mention: Mention
@@ -231,7 +273,7 @@ _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|conf
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _PRONOUN_OPENINGS = ("it ", "its ", "it's ", "it’s ", "it,")
 _REPORTED_OPENING = re.compile(
-    r"^[^,;]{0,100}?\b(?:said|says|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
+    r"^[^,;]{0,100}?\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
 )
 # Between a name and its head noun: quotes and at most two modifiers ("road-mobile", "new").
@@ -239,6 +281,10 @@ _MODIFIERS_ONLY = re.compile(
     r"[\s\"”’']*(?:(?!(?:and|or|but|was|were|is|are|of|with|to|from|in|on|at|which|that)\b)"
     r"(?:[a-z]+-[a-z]+|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
 )
+_POSTMODIFIER = re.compile(r"\s+(?:carrying|with|armed|equipped|fitted|tipped|capable|able|designed|intended|built|"
+                           r"developed|made|launched|fired|that|which)\b")
+_COORDINATED_VERB = re.compile(
+    r"\s+and\s+(?=(?:can|could|is|are|was|were|has|have|will|would|flew|carries|uses)\b)")
 _MAIN_VERB = re.compile(r",\s+(?=(?:is|are|was|were|has|have|had|can|could|will|would|flew|carries|uses)\b)")
 
 
@@ -328,7 +374,11 @@ class Extractor:
         self._events(sentence, zones, primary, head_end, attributions)
         self._identified(sentence, zones, attributions)
         if primary:
-            self.last_primary.append((sentence.index, primary[-1].key))
+            # "It" and "the missile" continue the sentence's subject when a system opens the sentence
+            # ("The Sarmat is designed to replace the Voevoda … Analysts say its range …"), else the
+            # system named last.
+            opens = not head.strip() and zones[0].mention is primary[0]
+            self.last_primary.append((sentence.index, primary[0].key if opens else primary[-1].key))
 
     # -- noun phrases and zones --
     def _np_start(self, sentence: Sentence, position: int) -> int:
@@ -357,6 +407,10 @@ class Extractor:
             end = max(starts[i + 1] if i + 1 < len(mentions) else sentence.end, mention.end)
             subject = next((z.mention for z in reversed(zones) if z.mention.primary), None)
             resumed = _MAIN_VERB.search(self.text, mention.end, end) if not mention.primary else None
+            if resumed is None and i > 0 and starts[0] == sentence.start and mentions[0].primary:
+                # "The Sarmat is designed to replace the Voevoda and can carry …": the second verb is the
+                # opening subject's, not the object's.
+                subject, resumed = mentions[0], _COORDINATED_VERB.search(self.text, mention.end, end)
             if resumed and subject is not None:
                 # "The KN-23, modelled on Russia's Iskander, is designed to …": the verb is the subject's.
                 zones.append(Zone(mention, starts[i], resumed.start()))
@@ -370,19 +424,21 @@ class Extractor:
         coref = rules().coreference
         lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
         # Cheap tests first: a pronoun opening, or one of the descriptions somewhere in the sentence.
-        if not lowered.startswith(_PRONOUN_OPENINGS) and \
-                not any(description in lowered for description in coref.descriptions):
+        reported = _REPORTED_OPENING.match(lowered)
+        # The sentence's subject, or the subject of what it reports: "Analysts say its range is …".
+        openings = [lowered] + ([lowered[reported.end():]] if reported else [])
+        if not any(opening.startswith(_PRONOUN_OPENINGS) for opening in openings) and \
+                not any(noun in lowered for noun in _description_nouns()):
             return None
         if re.match(coref.expletive, lowered):
             return None
         wanted = None
-        first = re.match(r"[\w'’]+", lowered)
-        if first and first.group() in coref.pronouns:
-            wanted = "any"
-        reported = _REPORTED_OPENING.match(lowered)
-        for candidate in (lowered, lowered[reported.end():] if reported else None):
-            for description, kind in coref.descriptions.items():
-                if candidate is not None and re.match(rf"{re.escape(description)}\b(?!-)", candidate):
+        for opening in openings:
+            first = re.match(r"[\w'’]+", opening)
+            if first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
+                wanted = "any"
+            for pattern, kind in _descriptions():
+                if pattern.match(opening):
                     wanted = kind
         if wanted is None:
             return None
@@ -412,13 +468,13 @@ class Extractor:
                            and self._np_start(sentence, m.start) <= cue.end() + 1), None)
             if kind is None or target is None:
                 continue
-            target.primary = False  # "possibly a variant of the Hwasong-18": named only for comparison
             before = [m for m in mentions if m.end <= cue.start() and m is not target]
             subject = before[-1].key if before else None
             if subject is None and kind == "resembles":
                 subject = self._lookalike(sentence, cue.start(), target, mentions)
             if subject is None or subject == target.key:
-                continue
+                continue  # "unveiled an upgraded version of its Khorramshahr": the Khorramshahr is the subject
+            target.primary = False  # "possibly a variant of the Hwasong-18": named only for comparison
             quote = self._quote(sentence)
             claimant = self._claimant(self._attributions(sentence), cue.start())
             self.builders[subject].claim(ExtractedClaim(
@@ -488,6 +544,9 @@ class Extractor:
                     continue
                 break
             who = self._normalise_claimant(" ".join(taken))
+            if who is None or (" " not in who and who.islower()):
+                # "He said", "which it claims", "the command said": someone named before.
+                who = self._named_before(sentence, head, taken, found) or who
             if not who:
                 continue
             rest = self.text[match.end():sentence.end].strip(" .!?\"”’'")
@@ -497,6 +556,35 @@ class Extractor:
             whole = not rest or parenthetical
             found.append(Attribution(who, sentence.start if whole else match.start()))
         return found
+
+    def _named_before(self, sentence: Sentence, head: str, taken: list[str],
+                      found: list[Attribution]) -> str | None:
+        """The speaker a pronoun or a bare role noun stands for: "it" is the speaker named earlier in the
+        sentence, else the organisation or country the sentence opens with; "he", "she", "they" and
+        "the command" are the last speaker named in the sentences just before (for a role noun, one
+        whose name ends with it)."""
+        spoken = rules().attribution
+        last = re.search(r"\b(\w+)\s*$", head)
+        word = last.group(1).casefold() if last else None
+        noun = taken[-1] if taken and all(w.islower() for w in taken) else None
+        if word not in spoken.pronouns and noun is None:
+            return None
+        if word == "it":
+            if found:
+                return found[-1].claimant
+            opening = re.match(r"((?:[A-Z][\w.’'-]*|of|for|and)(?:\s+(?:[A-Z][\w.’'-]*|of|for|and))*)\s+[a-z]",
+                               sentence.text)
+            if opening and not any(m.start < sentence.start + opening.end() for m in self._mentions_in(sentence)):
+                return self._normalise_claimant(opening.group(1))
+            return None
+        for index in range(sentence.index - 1, max(-1, sentence.index - 1 - spoken.pronoun_distance), -1):
+            for earlier in reversed(self._attributions(self.sentences[index])):
+                if noun is None or earlier.claimant.casefold().endswith(" " + noun):
+                    return earlier.claimant
+        return None
+
+    def _mentions_in(self, sentence: Sentence) -> list[Mention]:
+        return [m for m in self.mentions if m.sentence == sentence.index]
 
     @staticmethod
     def _normalise_claimant(raw: str) -> str | None:
@@ -569,6 +657,8 @@ class Extractor:
             if head and match.start() > 0:
                 continue  # before the first mention only an opening "Capable of …, the X" counts
             tail = segment[match.end():]
+            if not _states_capability(segment, match, tail):
+                continue
             stop = _regexes()["break"].search(tail)
             value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
             if len(value.split()) >= 2 and len(value) <= 160:
@@ -576,18 +666,15 @@ class Extractor:
         has_number = _NUMBER_WORDS.search(lowered) is not None
         for rule_id, attribute, pattern in _quantities() if has_number else ():
             for match in pattern.finditer(segment):
-                number_text = match.group("num")
-                number = rules().number_words.get(number_text.casefold())
-                if number is None:
-                    try:
-                        number = float(number_text.replace(",", "").rstrip("."))
-                    except ValueError:
-                        continue
+                number = _number(match.group("num"))
+                upper = _number(match.group("num2")) if "num2" in pattern.groupindex and match.group("num2") else None
+                if number is None or (upper is not None and upper <= number):
+                    continue
                 unit = None
                 if "unit" in pattern.groupindex and match.group("unit"):
                     unit = _unit_lookup().get(phrase_key(match.group("unit")), match.group("unit").casefold())
-                value = f"{number:g}"
-                add(attribute, value, rule_id, match.start(), value_number=float(number), unit=unit)
+                value = f"{number:g}" if upper is None else f"{number:g}-{upper:g}"
+                add(attribute, value, rule_id, match.start(), value_number=float(upper or number), unit=unit)
         for rule_id, value, pattern in _warheads() if _WARHEAD_WORDS.search(lowered) else ():
             for match in pattern.finditer(segment):
                 add("warhead", value, rule_id, match.start())
@@ -636,7 +723,10 @@ class Extractor:
         found = _find_categories(chunk)
         if not found:
             return False
-        self.builders[key].claim(ExtractedClaim(attribute="category", value=found[-1][1], rule=rule,
+        # The head noun comes before what modifies it: "a medium-range missile carrying a hypersonic glide
+        # vehicle" is a medium-range missile.
+        slug = next((slug for match, slug in found if _POSTMODIFIER.match(chunk, match.end())), found[-1][1])
+        self.builders[key].claim(ExtractedClaim(attribute="category", value=slug, rule=rule,
                                                 claimant=self._claimant(attributions, position), **quote))
         return True
 

@@ -55,6 +55,8 @@ class Attribution(Strict):
     verbs: list[str]
     role_words: list[str]
     not_claimants: list[str]
+    pronouns: list[str]
+    pronoun_distance: int = Field(ge=0, le=5)
 
 
 class Coreference(Strict):
@@ -74,6 +76,8 @@ class Rules(Strict):
     weapon_context: list[str]
     fuel: dict[Fuel, list[str]]
     capability_cues: list[str]
+    capability_not_before: dict[str, list[str]]
+    capability_not_after: list[str]
     demonyms: dict[str, str]
     clause_breaks: list[str]
     capability_modifiers: list[str]
