@@ -227,11 +227,17 @@ def _number(text: str) -> float | None:
 def _states_capability(segment: str, cue: re.Match[str], tail: str) -> bool:
     """A cue states a capability unless it is a mere possibility ("could be deployed") or the purpose of
     an act ("a routine test meant to show")."""
-    after = rules().capability_not_before.get(cue.group().casefold())
-    if after and re.match(r"\s*(?:" + "|".join(map(re.escape, after)) + r")\b", tail, re.IGNORECASE):
+    after = _not_before().get(cue.group().casefold())
+    if after is not None and after.match(tail):
         return False
     before = re.search(r"([\w-]+)\s*$", segment[:cue.start()])
     return not (before and before.group(1).casefold() in _purpose_nouns())
+
+
+@cache
+def _not_before() -> dict[str, re.Pattern[str]]:
+    return {cue: re.compile(r"\s*(?:" + "|".join(after) + r")\b", re.IGNORECASE)
+            for cue, after in rules().capability_not_before.items()}
 
 
 @cache
@@ -261,6 +267,7 @@ _IDENTIFIED = re.compile(
     r"(?:\b(?:identified|described|named|called|confirmed)\s+(?:it|them|the\s+(?:[\w-]+\s+){0,3}?"
     r"(?:missile|missiles|weapon|rocket|drone|launch|test|projectile))\s+as"
     r"|\b(?:it|the\s+(?:new\s+)?(?:missile|weapon|rocket|projectile))\s+(?:was|is|as)"
+    r"|\bthe\s+(?:new\s+)?(?:missile|weapon|rocket|projectile|drone),?\s+(?:called|named|dubbed|known\s+as|designated)"
     r"|\b(?:launch|test|firing|test-firing|test-launch)\s+of)"
     r"\s+(?:(?:an?|the|its|a\s+new|the\s+new|new)\s+)?(?:[\w-]+\s+){0,3}?[\"“]?$",
     re.IGNORECASE)
@@ -281,6 +288,11 @@ _MODIFIERS_ONLY = re.compile(
     r"[\s\"”’']*(?:(?!(?:and|or|but|was|were|is|are|of|with|to|from|in|on|at|which|that)\b)"
     r"(?:[a-z]+-[a-z]+|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
 )
+# Words after a speaker's name that name what it published, not who speaks.
+_DOCUMENT_WORDS = {"report", "reports", "reported", "the", "of", "annual", "latest", "recent", "new", "official",
+                   "statement", "statements", "study", "assessment", "analysis", "review", "data", "estimate",
+                   "estimates", "findings", "survey", "website", "account", "accounts", "channel"}
+_ADVERB = re.compile(r"[a-z]+ly|later|also|earlier|again|separately|now|then|first|previously|initially|still")
 _POSTMODIFIER = re.compile(r"\s+(?:carrying|with|armed|equipped|fitted|tipped|capable|able|designed|intended|built|"
                            r"developed|made|launched|fired|that|which)\b")
 _COORDINATED_VERB = re.compile(
@@ -297,6 +309,7 @@ class _Unnamed:
     location: str | None
     category: str | None
     fuel: str | None
+    claimant: str | None  # who reported the firing
 
 
 @dataclass
@@ -529,6 +542,9 @@ class Extractor:
                 found.append(Attribution(acronym.group(1), match.start()))
                 continue
             words = list(re.finditer(r"[\w'’.\-]+", head))
+            while words and _ADVERB.fullmatch(words[-1].group()) and not head[words[-1].end():].strip():
+                words.pop()  # "KCNA later said", "the ministry also said"
+            head = head[:words[-1].end()] if words else head
             taken: list[str] = []
             boundary = len(head)
             window = words[-9:]
@@ -591,8 +607,12 @@ class Extractor:
         words = [w for w in re.split(r"\s+", raw.strip()) if w]
         while words and words[0].casefold() in _DETERMINERS | {"according", "to"}:
             words.pop(0)
-        while words and words[-1].casefold() in {"report", "reports", "reported", "the", "of"}:
-            words.pop()
+        while words and words[-1].casefold() in _DOCUMENT_WORDS:
+            words.pop()  # "the Pentagon's annual report": the Pentagon
+        if words and len(words) > 1 and words[-1].endswith(("'s", "’s")):
+            words[-1] = words[-1][:-2]  # ...and not "Iran's" alone, a country on its own
+        elif len(words) == 1 and words[0].endswith(("'s", "’s")):
+            words[0] = words[0][:-2]
         if not words:
             return None
         acronyms = [w for w in words if re.fullmatch(r"[A-Z]{3,}", w)]
@@ -813,7 +833,8 @@ class Extractor:
             index=sentence.index, start=sentence.start, kind=kind,
             date=self._date_for(cue, [c for c, _ in cues], dates) or (dates[0] if dates else None),
             location=self._location(cue.end(), sentence.end), category=nouns[0][1] if nouns else None,
-            fuel=fuel_lookup[phrase_key(fuel.group())] if fuel else None)
+            fuel=fuel_lookup[phrase_key(fuel.group())] if fuel else None,
+            claimant=self._claimant(self._attributions(sentence), cue.start()))
 
     def _recent_unnamed(self, sentence: Sentence) -> "_Unnamed | None":
         unnamed = self.unnamed
@@ -834,7 +855,8 @@ class Extractor:
                 continue  # "did not say whether the weapon was the Hwasong-16B"
             builder = self.builders[mention.key]
             span = {"quote": self.text[unnamed.start:sentence.end], "start": unnamed.start, "end": sentence.end}
-            claimant = self._claimant(attributions, mention.start)
+            # What the firing's sentence said (category, fuel, date) is its speaker's claim.
+            claimant = unnamed.claimant or self._claimant(attributions, mention.start)
             if unnamed.category:
                 builder.claim(ExtractedClaim(attribute="category", value=unnamed.category, claimant=claimant,
                                              rule="category.identified", **span))

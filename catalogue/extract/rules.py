@@ -76,7 +76,7 @@ class Rules(Strict):
     weapon_context: list[str]
     fuel: dict[Fuel, list[str]]
     capability_cues: list[str]
-    capability_not_before: dict[str, list[str]]
+    capability_not_before: dict[str, list[str]]  # regular expressions
     capability_not_after: list[str]
     demonyms: dict[str, str]
     clause_breaks: list[str]
@@ -110,6 +110,11 @@ class Rules(Strict):
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         return [_compiles(p) for p in patterns]
+
+    @field_validator("capability_not_before")
+    @classmethod
+    def _following_patterns(cls, cues: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {cue: [_compiles(p) for p in patterns] for cue, patterns in cues.items()}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Rules":
