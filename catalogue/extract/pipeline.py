@@ -797,7 +797,7 @@ class Extractor:
                 owner = next((z for z in zones if z.start <= cue.start() < z.end), None)
                 if owner is None or not owner.mention.primary:
                     continue
-                systems = [owner.mention.key]
+                systems = [*self._coordinated_before(zones, owner), owner.mention.key]
                 fired = next((z.mention for z in zones if z.mention.start >= cue.end() and z.mention.primary
                               and _OBJECT_GAP.fullmatch(self.text, cue.end(), z.mention.start)), None)
                 if fired is not None and kind != "display":
@@ -820,6 +820,19 @@ class Extractor:
                 date = next((d for _, _, d, _ in group if d is not None), None)
                 location = next((p for _, _, _, p in group if p is not None), None)
                 self.builders[key].events.append(self._event(sentence, kind, cue, date, location, attributions))
+
+    def _coordinated_before(self, zones: list[Zone], owner: Zone) -> list[str]:
+        """"Kh-101 and Kh-555 cruise missiles launched from …": the systems listed with the owner share its act."""
+        keys: list[str] = []
+        index = next(i for i, zone in enumerate(zones) if zone is owner)
+        while index > 0 and not owner.continuation:
+            previous = zones[index - 1].mention
+            gap = self.text[previous.end:zones[index].mention.start]
+            if not previous.primary or not re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?", gap):
+                break
+            keys.insert(0, previous.key)
+            index -= 1
+        return keys
 
     def _remember_unnamed_firing(self, sentence: Sentence, cues, dates: list[FoundDate]) -> None:
         """"North Korea fired a new solid-fuel ICBM on Thursday": kept for the system a later sentence names."""
