@@ -198,19 +198,24 @@ def _other_subject(head: str) -> bool:
 
 # --- working state ---
 @cache
-def _descriptions() -> list[tuple[re.Pattern[str], str]]:
+def _descriptions() -> re.Pattern[str]:
     """"the missile" also as "the liquid-fuelled missile", "the new solid-fuel weapon": up to two modifiers."""
     modifier = r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which)\b)[\w-]+\s+){0,2}?"
-    found = []
-    for description, kind in rules().coreference.descriptions.items():
-        determiner, _, rest = description.partition(" ")
-        found.append((re.compile(rf"{re.escape(determiner)}\s+{modifier}{re.escape(rest)}\b(?!-)"), kind))
-    return found
+    determiners = "|".join(sorted({det for det, _ in _description_kinds()}))
+    nouns = "|".join(sorted({noun for _, noun in _description_kinds()}, key=len, reverse=True))
+    return re.compile(rf"(?P<det>{determiners})\s+{modifier}(?P<noun>{nouns})\b(?!-)")
 
 
 @cache
-def _description_nouns() -> tuple[str, ...]:
-    return tuple({description.rsplit(" ", 1)[-1] for description in rules().coreference.descriptions})
+def _description_kinds() -> dict[tuple[str, str], str]:
+    """(determiner, head noun) of each description: "the new missile" is read as "the … missile"."""
+    return {(description.split()[0], description.split()[-1]): kind
+            for description, kind in rules().coreference.descriptions.items()}
+
+
+@cache
+def _description_determiners() -> tuple[str, ...]:
+    return tuple({description.split(" ", 1)[0] + " " for description in rules().coreference.descriptions})
 
 
 def _number(text: str) -> float | None:
@@ -230,8 +235,15 @@ def _states_capability(segment: str, cue: re.Match[str], tail: str) -> bool:
     after = _not_before().get(cue.group().casefold())
     if after is not None and after.match(tail):
         return False
-    before = re.search(r"([\w-]+)\s*$", segment[:cue.start()])
-    return not (before and before.group(1).casefold() in _purpose_nouns())
+    before = segment[max(0, cue.start() - 40):cue.start()].split()
+    return not (before and before[-1].casefold() in _purpose_nouns())
+
+
+@cache
+def _unit_words() -> re.Pattern[str]:
+    """A cheap test before the quantity patterns: some unit is written (a lone "t" only after a number)."""
+    words = {w for synonyms in rules().units.values() for w in synonyms if len(w) > 1} | {"stage"}
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r"|\d\s*t\b")
 
 
 @cache
@@ -279,6 +291,7 @@ _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[
 _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _PRONOUN_OPENINGS = ("it ", "its ", "it's ", "it’s ", "it,")
+_REPORTING = re.compile(r"\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe)")
 _REPORTED_OPENING = re.compile(
     r"^[^,;]{0,100}?\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
     r"(?:\s+that)?\s+"
@@ -292,6 +305,7 @@ _MODIFIERS_ONLY = re.compile(
 _DOCUMENT_WORDS = {"report", "reports", "reported", "the", "of", "annual", "latest", "recent", "new", "official",
                    "statement", "statements", "study", "assessment", "analysis", "review", "data", "estimate",
                    "estimates", "findings", "survey", "website", "account", "accounts", "channel"}
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?")
 _ADVERB = re.compile(r"[a-z]+ly|later|also|earlier|again|separately|now|then|first|previously|initially|still")
 _POSTMODIFIER = re.compile(r"\s+(?:carrying|with|armed|equipped|fitted|tipped|capable|able|designed|intended|built|"
                            r"developed|made|launched|fired|that|which)\b")
@@ -437,11 +451,13 @@ class Extractor:
         coref = rules().coreference
         lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
         # Cheap tests first: a pronoun opening, or one of the descriptions somewhere in the sentence.
-        reported = _REPORTED_OPENING.match(lowered)
         # The sentence's subject, or the subject of what it reports: "Analysts say its range is …".
-        openings = [lowered] + ([lowered[reported.end():]] if reported else [])
-        if not any(opening.startswith(_PRONOUN_OPENINGS) for opening in openings) and \
-                not any(noun in lowered for noun in _description_nouns()):
+        # Cheap tests first: the opening must be a pronoun or a determiner of a description.
+        starts = _PRONOUN_OPENINGS + _description_determiners()
+        reported = _REPORTED_OPENING.match(lowered) if _REPORTING.search(lowered, 0, 130) else None
+        openings = [o for o in (lowered, lowered[reported.end():] if reported else None)
+                    if o is not None and o.startswith(starts)]
+        if not openings:
             return None
         if re.match(coref.expletive, lowered):
             return None
@@ -450,9 +466,9 @@ class Extractor:
             first = re.match(r"[\w'’]+", opening)
             if first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
                 wanted = "any"
-            for pattern, kind in _descriptions():
-                if pattern.match(opening):
-                    wanted = kind
+            described = _descriptions().match(opening)
+            if described:
+                wanted = _description_kinds()[(described.group("det"), described.group("noun"))]
         if wanted is None:
             return None
         for index, key in reversed(self.last_primary):
@@ -580,9 +596,11 @@ class Extractor:
         "the command" are the last speaker named in the sentences just before (for a role noun, one
         whose name ends with it)."""
         spoken = rules().attribution
-        last = re.search(r"\b(\w+)\s*$", head)
-        word = last.group(1).casefold() if last else None
+        last = head[-20:].split()
+        word = last[-1].casefold() if last else None
         noun = taken[-1] if taken and all(w.islower() for w in taken) else None
+        if noun in _ROLE_NOUNS:
+            return None  # "officials said": a speaker in its own right
         if word not in spoken.pronouns and noun is None:
             return None
         if word == "it":
@@ -683,7 +701,7 @@ class Extractor:
             value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
             if len(value.split()) >= 2 and len(value) <= 160:
                 add("capability", value, "capability.cue", match.start())
-        has_number = _NUMBER_WORDS.search(lowered) is not None
+        has_number = _NUMBER_WORDS.search(lowered) is not None and _unit_words().search(lowered) is not None
         for rule_id, attribute, pattern in _quantities() if has_number else ():
             for match in pattern.finditer(segment):
                 number = _number(match.group("num"))
@@ -828,7 +846,7 @@ class Extractor:
         while index > 0 and not owner.continuation:
             previous = zones[index - 1].mention
             gap = self.text[previous.end:zones[index].mention.start]
-            if not previous.primary or not re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?", gap):
+            if not previous.primary or not _LIST_GAP.fullmatch(gap):
                 break
             keys.insert(0, previous.key)
             index -= 1
