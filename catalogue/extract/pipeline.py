@@ -47,6 +47,9 @@ _DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "these",
 _NP_STOPS = {
     "and", "or", "but", "was", "were", "is", "are", "of", "with", "by", "for", "to", "from", "in", "on",
     "at", "that", "which", "who", "as", "than", "like", "also", "display", "unveiled", "fired", "launched",
+    # verbs a noun phrase never starts with: "can carry YJ-18 missiles" is not part of the YJ-18's phrase
+    "can", "could", "will", "would", "may", "might", "must", "should", "has", "have", "had", "carry", "carries",
+    "carried", "carrying", "use", "uses", "used", "include", "includes", "included", "including",
 }
 
 
@@ -305,6 +308,9 @@ _MODIFIERS_ONLY = re.compile(
 _DOCUMENT_WORDS = {"report", "reports", "reported", "the", "of", "annual", "latest", "recent", "new", "official",
                    "statement", "statements", "study", "assessment", "analysis", "review", "data", "estimate",
                    "estimates", "findings", "survey", "website", "account", "accounts", "channel"}
+_OFFICIAL = {"official", "state-run", "state-owned", "government-run", "semi-official", "state-controlled"}
+_OWN_CLAUSE = re.compile(r"\s*,?\s*(?:which|that)\s+(?:(?:was|were|is|are|has|have|had|been|first|also|later|"
+                         r"successfully|reportedly)\s+){0,3}")
 _LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?")
 _ADVERB = re.compile(r"[a-z]+ly|later|also|earlier|again|separately|now|then|first|previously|initially|still")
 _POSTMODIFIER = re.compile(r"\s+(?:carrying|with|armed|equipped|fitted|tipped|capable|able|designed|intended|built|"
@@ -625,6 +631,8 @@ class Extractor:
         words = [w for w in re.split(r"\s+", raw.strip()) if w]
         while words and words[0].casefold() in _DETERMINERS | {"according", "to"}:
             words.pop(0)
+        while len(words) > 1 and words[0].casefold() in _OFFICIAL and words[1][0].isupper():
+            words.pop(0)  # "the official Xinhua news agency"
         while words and words[-1].casefold() in _DOCUMENT_WORDS:
             words.pop()  # "the Pentagon's annual report": the Pentagon
         if words and len(words) > 1 and words[-1].endswith(("'s", "’s")):
@@ -694,7 +702,7 @@ class Extractor:
         for match in _regexes()["capability"].finditer(segment):
             if head and match.start() > 0:
                 continue  # before the first mention only an opening "Capable of …, the X" counts
-            tail = segment[match.end():]
+            tail = self.text[start + match.end():sentence.end]  # "can carry YJ-18 … and HQ-9 …": past other names
             if not _states_capability(segment, match, tail):
                 continue
             stop = _regexes()["break"].search(tail)
@@ -813,8 +821,10 @@ class Extractor:
                 systems = [m.key for m in primary]
             else:
                 owner = next((z for z in zones if z.start <= cue.start() < z.end), None)
-                if owner is None or not owner.mention.primary:
-                    continue
+                if owner is None or not (owner.mention.primary or _OWN_CLAUSE.fullmatch(
+                        self.text, owner.mention.end, cue.start())):
+                    continue  # "a larger version of the Hwasong-18": not this sentence's act, unless
+                    # its own clause says so ("…, which was first tested in April 2023")
                 systems = [*self._coordinated_before(zones, owner), owner.mention.key]
                 fired = next((z.mention for z in zones if z.mention.start >= cue.end() and z.mention.primary
                               and _OBJECT_GAP.fullmatch(self.text, cue.end(), z.mention.start)), None)
