@@ -243,6 +243,11 @@ def _states_capability(segment: str, cue: re.Match[str], tail: str) -> bool:
 
 
 @cache
+def _role_words() -> frozenset[str]:
+    return frozenset(rules().attribution.role_words)
+
+
+@cache
 def _unit_words() -> re.Pattern[str]:
     """A cheap test before the quantity patterns: some unit is written (a lone "t" only after a number)."""
     words = {w for synonyms in rules().units.values() for w in synonyms if len(w) > 1} | {"stage"}
@@ -308,6 +313,8 @@ _MODIFIERS_ONLY = re.compile(
 _DOCUMENT_WORDS = {"report", "reports", "reported", "the", "of", "annual", "latest", "recent", "new", "official",
                    "statement", "statements", "study", "assessment", "analysis", "review", "data", "estimate",
                    "estimates", "findings", "survey", "website", "account", "accounts", "channel"}
+_ACRONYM_SPEAKER = re.compile(r"\(([A-Z]{2,})\)\s*(?:has\s+|have\s+|had\s+)?$")
+_SPEAKER_WORD = re.compile(r"[\w'’.\-]+")
 _OFFICIAL = {"official", "state-run", "state-owned", "government-run", "semi-official", "state-controlled"}
 _OWN_CLAUSE = re.compile(r"\s*,?\s*(?:which|that)\s+(?:(?:was|were|is|are|has|have|had|been|first|also|later|"
                          r"successfully|reportedly)\s+){0,3}")
@@ -455,6 +462,8 @@ class Extractor:
     # -- coreference: "It was tested last spring." --
     def _antecedent(self, sentence: Sentence) -> str | None:
         coref = rules().coreference
+        if not self.last_primary or sentence.index - self.last_primary[-1][0] > coref.max_distance:
+            return None  # no system recent enough to continue
         lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
         # Cheap tests first: a pronoun opening, or one of the descriptions somewhere in the sentence.
         # The sentence's subject, or the subject of what it reports: "Analysts say its range is …".
@@ -556,14 +565,15 @@ class Extractor:
                 who = self._normalise_claimant(match.group("who"))
                 if who:
                     found.append(Attribution(who, sentence.start))
-        role_words = set(rules().attribution.role_words)
+        role_words = _role_words()
         for match in regexes["verb"].finditer(self.text, sentence.start, sentence.end):
             head = self.text[sentence.start:match.start()]
-            acronym = re.search(r"\(([A-Z]{2,})\)\s*(?:has\s+|have\s+|had\s+)?$", head)
+            near = max(0, len(head) - 200)  # a speaker's name is among the last few words: read only those
+            acronym = _ACRONYM_SPEAKER.search(head, near)
             if acronym:  # "Iran's Islamic Revolutionary Guard Corps (IRGC) said"
                 found.append(Attribution(acronym.group(1), match.start()))
                 continue
-            words = list(re.finditer(r"[\w'’.\-]+", head))
+            words = list(_SPEAKER_WORD.finditer(head, near))
             while words and _ADVERB.fullmatch(words[-1].group()) and not head[words[-1].end():].strip():
                 words.pop()  # "KCNA later said", "the ministry also said"
             head = head[:words[-1].end()] if words else head
