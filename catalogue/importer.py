@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from catalogue.curation import reapply_claim_statuses
-from catalogue.db import session_scope, writer
+from catalogue.db import one_statement, session_scope, writer
 from catalogue.errors import CatalogueError, InputError, NotFoundError
 from catalogue.extract import extract
 from catalogue.models import Claim, Event, Mention, Relation, Source
@@ -137,21 +137,21 @@ def _write_all(engine: Engine, work: Iterator[WorkItem], dry_run: bool, timings:
                 opened = time.perf_counter()
             batch.append(item)
             if len(batch) >= BATCH_DOCUMENTS or time.perf_counter() - opened >= BATCH_SECONDS:
-                _flush(_write_batch(connection, batch, dry_run, timings), report, progress)
+                _flush(_write_batch(engine, connection, batch, dry_run, timings), report, progress)
                 batch = []
         if batch:
-            _flush(_write_batch(connection, batch, dry_run, timings), report, progress)
+            _flush(_write_batch(engine, connection, batch, dry_run, timings), report, progress)
     finally:
         connection.close()
 
 
-def _write_batch(connection: Connection, batch: list[WorkItem], dry_run: bool,
+def _write_batch(engine: Engine, connection: Connection, batch: list[WorkItem], dry_run: bool,
                  timings: Timings) -> list[DocumentResult]:
     """The batch's results in reading order: failures of reading or extraction, then one transaction for
     the rest; if it fails (a conflict with another importer, a bad document), one transaction each."""
     results: list[DocumentResult | None] = []
     documents: list[tuple[int, Extraction]] = []  # position in results, extraction
-    known = _known_sources(connection, [item for item, _ in batch if isinstance(item, Document)], timings)
+    known = _known_sources(engine, [item for item, _ in batch if isinstance(item, Document)], timings)
     for item, extraction in batch:
         if isinstance(item, InputError) or isinstance(extraction, str):
             error = item.problem if isinstance(item, InputError) else extraction
@@ -182,14 +182,13 @@ def _extract(document: Document, timings: Timings) -> Extraction | DocumentResul
     return Extraction(document=document, extractor_version=outcome[0], systems=outcome[1])
 
 
-def _known_sources(connection: Connection, documents: list[Document], timings: Timings) -> dict[str, int]:
+def _known_sources(engine: Engine, documents: list[Document], timings: Timings) -> dict[str, int]:
+    """Texts imported before, read without the writer's lock (the write re-checks in its transaction)."""
     if not documents:
         return {}
-    with timings.phase("write"):
+    with timings.phase("write"), one_statement(engine).connect() as connection:
         hashes = sorted({document.sha256 for document in documents})
-        known = dict(connection.execute(select(Source.sha256, Source.id).where(Source.sha256.in_(hashes))).all())
-        connection.rollback()  # a read only: no lock is kept while the batch is extracted
-    return known
+        return dict(connection.execute(select(Source.sha256, Source.id).where(Source.sha256.in_(hashes))).all())
 
 
 def _write_documents(connection: Connection, extractions: list[Extraction], dry_run: bool,
