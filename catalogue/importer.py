@@ -187,8 +187,13 @@ def _known_sources(engine: Engine, documents: list[Document], timings: Timings) 
     if not documents:
         return {}
     with timings.phase("write"), one_statement(engine).connect() as connection:
-        hashes = sorted({document.sha256 for document in documents})
-        return dict(connection.execute(select(Source.sha256, Source.id).where(Source.sha256.in_(hashes))).all())
+        return _imported(connection, [document.sha256 for document in documents])
+
+
+def _imported(connection: Connection, hashes: list[str]) -> dict[str, int]:
+    """Source ids of the texts among hashes imported before."""
+    query = select(Source.sha256, Source.id).where(Source.sha256.in_(sorted(set(hashes))))
+    return dict(connection.execute(query).all())
 
 
 def _write_documents(connection: Connection, extractions: list[Extraction], dry_run: bool,
@@ -197,9 +202,7 @@ def _write_documents(connection: Connection, extractions: list[Extraction], dry_
     transaction = connection.begin()
     try:
         with timings.phase("write"):
-            hashes = sorted({e.document.sha256 for e in extractions})
-            known = dict(connection.execute(
-                select(Source.sha256, Source.id).where(Source.sha256.in_(hashes))).all())
+            known = _imported(connection, [e.document.sha256 for e in extractions])
         results: list[tuple[str, DocumentResult]] = []
         firsts: dict[str, DocumentResult] = {}  # hash -> result of the batch's first document with that text
         fresh: list[Extraction] = []

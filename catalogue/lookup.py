@@ -21,13 +21,21 @@ class SystemNotFound(NotFoundError):
         super().__init__(f"no system named {name!r}{hint}")
 
 
+def _named(name: str) -> dict[str, str]:
+    """The two keys a name is looked up by: its folded form among aliases, else a slug."""
+    return {"key": fold(name), "slug": name.strip().casefold()}
+
+
+def _named_system_id():
+    """The id of the system whose folded alias is :key, else whose slug is :slug (one rule for every lookup)."""
+    by_alias = select(Alias.system_id).where(Alias.normalized == bindparam("key")).correlate(None).scalar_subquery()
+    by_slug = select(System.id).where(System.slug == bindparam("slug")).correlate(None).scalar_subquery()
+    return func.coalesce(by_alias, by_slug)
+
+
 def resolve_system(session: Session, name: str) -> System:
     """The system any alias names, insensitive to case, spaces, hyphens and transliteration."""
-    key = fold(name)
-    system = session.scalar(select(System).join(Alias, Alias.system_id == System.id)
-                            .where(Alias.normalized == key)) if key else None
-    if system is None:
-        system = session.scalar(select(System).where(System.slug == name.strip().casefold()))
+    system = session.scalar(select(System).where(System.id == _named_system_id()), _named(name))
     if system is None:
         raise SystemNotFound(name, suggest(session, name))
     return system
@@ -85,13 +93,11 @@ def _detail_statement():
         .select_from(relations.join(other, other.c.id == case((outgoing, relations.c.object_id),
                                                               else_=relations.c.subject_id))) \
         .where(outgoing | (relations.c.object_id == system.c.id))
-    by_alias = select(aliases.c.system_id).where(aliases.c.normalized == bindparam("key")).scalar_subquery()
-    by_slug = select(System.__table__.c.id).where(System.__table__.c.slug == bindparam("slug")).scalar_subquery()
     document = json_object(
         id=system.c.id, slug=system.c.slug, name=system.c.name, country=system.c.country,
         category=derived("category"), fuel=derived("fuel"), aliases=array(alias_rows), claims=array(claim_rows),
         events=array(event_rows), relations=array(relation_rows))
-    return select(as_text(document)).where(system.c.id == func.coalesce(by_alias, by_slug))
+    return select(as_text(document)).where(system.c.id == _named_system_id())
 
 
 _DETAIL = _detail_statement()
@@ -100,7 +106,7 @@ _DETAIL = _detail_statement()
 def system_detail(engine: Engine, name: str) -> SystemDetail:
     """Everything about one system (the analyst's most frequent lookup), in one query."""
     with one_statement(engine).connect() as connection:
-        payload = connection.execute(_DETAIL, {"key": fold(name), "slug": name.strip().casefold()}).scalar()
+        payload = connection.execute(_DETAIL, _named(name)).scalar()
         if payload is None:
             with session_scope(engine) as session:
                 raise SystemNotFound(name, suggest(session, name))

@@ -64,7 +64,7 @@ class _SystemRef:
     id: int | None
     name: str
     country: str | None
-    new_row: dict | None = None  # the row to insert, for a system this batch creates
+    new: bool = False  # created by this batch, inserted once the batch is resolved
 
 
 @dataclass
@@ -144,14 +144,14 @@ class BatchWriter:
                 keys = [k for k in dict.fromkeys(map(fold, names)) if k]
                 ref = next((owners[k] for k in keys if k in owners), None)
                 if ref is None:
-                    ref = _SystemRef(None, system.name, system.country, new_row={"name": system.name[:200]})
+                    ref = _SystemRef(None, system.name, system.country, new=True)
                     created.append(ref)
                     item.result.systems_new.append(ref.name)
                 elif ref.name not in item.result.systems_new + item.result.systems_updated:
                     item.result.systems_updated.append(ref.name)
                 if ref.country is None and system.country:
                     ref.country = system.country
-                    if ref.new_row is None:
+                    if not ref.new:
                         countries[ref.id] = system.country
                 item.systems[system.name] = ref
                 kinds = {alias.name: alias.kind for alias in system.aliases}
@@ -174,13 +174,13 @@ class BatchWriter:
     def _insert_systems(self, created: list[_SystemRef]) -> None:
         now = utcnow()
         slugs = self._free_slugs([slugify(ref.name) for ref in created])
-        rows = [{**ref.new_row, "slug": slug, "country": ref.country, "created_at": now, "updated_at": now}
+        rows = [{"name": ref.name[:200], "slug": slug, "country": ref.country, "created_at": now, "updated_at": now}
                 for ref, slug in zip(created, slugs, strict=True)]
         table = System.__table__
         ids = self.connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
                                       rows).scalars().all()
         for ref, new_id in zip(created, ids, strict=True):
-            ref.id, ref.new_row = new_id, None
+            ref.id, ref.new = new_id, False
 
     def _free_slugs(self, bases: list[str]) -> list[str]:
         taken = set(self.connection.execute(select(System.slug).where(System.slug.in_(set(bases)))).scalars())

@@ -217,8 +217,10 @@ def _description_kinds() -> dict[tuple[str, str], str]:
 
 
 @cache
-def _description_determiners() -> tuple[str, ...]:
-    return tuple({description.split(" ", 1)[0] + " " for description in rules().coreference.descriptions})
+def _coreference_openings() -> tuple[str, ...]:
+    """How a sentence continuing an earlier system may open: a pronoun, or a description's determiner."""
+    determiners = {description.split(" ", 1)[0] + " " for description in rules().coreference.descriptions}
+    return _PRONOUN_OPENINGS + tuple(sorted(determiners))
 
 
 def _number(text: str) -> float | None:
@@ -468,7 +470,7 @@ class Extractor:
         # Cheap tests first: a pronoun opening, or one of the descriptions somewhere in the sentence.
         # The sentence's subject, or the subject of what it reports: "Analysts say its range is …".
         # Cheap tests first: the opening must be a pronoun or a determiner of a description.
-        starts = _PRONOUN_OPENINGS + _description_determiners()
+        starts = _coreference_openings()
         reported = _REPORTED_OPENING.match(lowered) if _REPORTING.search(lowered, 0, 130) else None
         openings = [o for o in (lowered, lowered[reported.end():] if reported else None)
                     if o is not None and o.startswith(starts)]
