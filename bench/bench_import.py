@@ -23,7 +23,7 @@ from corpus import write_corpus  # noqa: E402
 from scratch import postgres_schema  # noqa: E402
 
 # Tables in foreign-key order, as the importer fills them.
-TABLES = ["sources", "systems", "aliases", "claims", "mentions", "events", "event_systems", "relations"]
+TABLES = ["sources", "systems", "aliases", "claims", "mentions", "events", "event_systems", "observations", "relations"]
 
 
 def import_run(url: str, folder: Path, jobs: int) -> tuple[Timings, float, int]:

@@ -1,17 +1,20 @@
 """Command line: parses arguments, calls the library, formats what it returns."""
 
 import functools
+import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from catalogue import db as database
 from catalogue import output
 from catalogue.errors import CatalogueError, InputError
-from catalogue.readers import Metadata, Reader
+from catalogue.readers import Metadata, Reader, validation_problem
 
 app = typer.Typer(no_args_is_help=True, help="A weapons-system catalogue built from news articles.")
 db_app = typer.Typer(no_args_is_help=True, help="Create, migrate and inspect the database schema.")
@@ -46,8 +49,8 @@ def user_errors(func):
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted", 130)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
+            raise  # a closed pipe (`catalogue show x | head -1`): click ends the command quietly
         except Exception as exc:  # a bug: still one line, with what and where
             fail(f"internal error: {exc.__class__.__name__}: {exc}", 2)
 
@@ -64,30 +67,47 @@ DbOption = Annotated[
 ]
 
 
+class _StderrWarnings(logging.Handler):
+    """The library's warnings (a writer waiting for a lock) as one line each on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(f"warning: {record.getMessage()}", markup=False)
+
+
+_library_log = logging.getLogger("catalogue")
+if not any(isinstance(h, _StderrWarnings) for h in _library_log.handlers):
+    _library_log.addHandler(_StderrWarnings(logging.WARNING))
+    _library_log.propagate = False
+
+
 @app.callback()
 def main_callback(db: DbOption = None) -> None:
     state.db = db
 
 
-def engine(migrate: bool = True):
-    return database.open_engine(state.db, migrate=migrate)
+def engine(mode: database.OpenMode = "read"):
+    """The database for a command: reads never create or migrate it (see db.open_engine)."""
+    return database.open_engine(state.db, mode)
 
 
 @db_app.command("upgrade")
 @user_errors
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database up to REVISION (default: head)."""
-    eng = engine(migrate=False)
+    eng = engine("schema")
     database.upgrade(eng, revision)
     typer.echo(f"at revision {database.current_revision(eng)}")
 
 
 @db_app.command("downgrade", context_settings={"ignore_unknown_options": True})  # "-1" is a revision
 @user_errors
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or -1.")]) -> None:
-    """Migrate the database down to REVISION."""
-    eng = engine(migrate=False)
-    database.downgrade(eng, revision)
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or -1.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Drop the rows and values the downgrade removes.")] = False,
+) -> None:
+    """Migrate the database down to REVISION; refused, naming what would be lost, if it drops data."""
+    eng = engine("schema")
+    database.downgrade(eng, revision, drop_data=yes)
     typer.echo(f"at revision {database.current_revision(eng) or 'base'}")
 
 
@@ -95,7 +115,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
 @user_errors
 def db_current() -> None:
     """Print the database's revision."""
-    eng = engine(migrate=False)
+    eng = engine("schema")
     database.refuse_newer(eng)
     typer.echo(database.current_revision(eng) or "base")
 
@@ -106,6 +126,29 @@ def db_history() -> None:
     """List the migrations, oldest first."""
     for line in database.history():
         typer.echo(line)
+
+
+@db_app.command("reader")
+@user_errors
+def db_reader(
+    role: Annotated[
+        str | None, typer.Option("--role", help="Role name (default: derived from database and schema).")
+    ] = None,
+    drop: Annotated[bool, typer.Option("--drop", help="Drop the role and its grants instead.")] = False,
+) -> None:
+    """Create or refresh the PostgreSQL role that 'catalogue sql' runs as: it may only SELECT the catalogue."""
+    from catalogue.sql import create_reader, drop_reader
+
+    eng = engine()
+    if eng.dialect.name == "sqlite":
+        typer.echo("SQLite needs no reader role: catalogue sql opens the file read-only")
+    elif drop:
+        dropped = drop_reader(eng, role)
+        typer.echo(f"dropped reader role {dropped}" if dropped else "no reader role to drop")
+    else:
+        reader = create_reader(eng, role)
+        typer.echo(f"reader role {reader.role}: SELECT on {reader.tables} tables and views of schema "
+                   f"{reader.schema_name} in database {reader.database}; catalogue sql connects as it")
 
 
 def hoist_db_option(argv: list[str]) -> list[str]:
@@ -140,8 +183,8 @@ def metadata_overrides(**values: str | None) -> Metadata | None:
         return None
     try:
         return Metadata.model_validate(given)
-    except ValueError as exc:
-        raise CatalogueError(f"command line: {exc.errors()[0]['msg']}") from None  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise CatalogueError(f"command line: --{validation_problem(exc)}") from None
 
 
 @app.command("extract")
@@ -157,7 +200,12 @@ def extract_command(paths: PathsArgument, published: PublishedOption = None, jso
             failed += 1
             err.print(f"error: {item}", markup=False)
             continue
-        result = document_output(extract(item))
+        try:
+            result = document_output(extract(item))
+        except Exception as exc:  # the extractor's bug in one document: that document's error, the rest go on
+            failed += 1
+            err.print(f"error: {item.path}: extraction failed: {exc.__class__.__name__}: {exc}", markup=False)
+            continue
         if json_output:
             typer.echo(result.model_dump_json())
             continue
@@ -168,10 +216,19 @@ def extract_command(paths: PathsArgument, published: PublishedOption = None, jso
         raise typer.Exit(1)
 
 
+class Split(StrEnum):
+    dev = "dev"
+    heldout = "heldout"
+
+
 @app.command("eval")
 @user_errors
 def eval_command(
-    gold: Annotated[str, typer.Argument(help="Gold file (JSON Lines, see docs/gold-format.md).")],
+    gold: Annotated[list[str], typer.Argument(help="Gold files, or folders of them (JSON Lines, see docs/gold-format.md).")],
+    texts: Annotated[str | None, typer.Option(
+        "--texts", help="Folder of the texts of cases given by text_sha256 (default: texts/ beside each gold file).",
+        show_default=False)] = None,
+    split: Annotated[Split | None, typer.Option("--split", help="Score only this split.")] = None,
     json_output: JsonOption = False,
     errors: Annotated[bool, typer.Option("--errors", help="List each case's misses.")] = False,
 ) -> None:
@@ -180,21 +237,32 @@ def eval_command(
 
     from catalogue.evaluate import evaluate, load_gold
 
-    report = evaluate(load_gold(Path(gold)))
+    cases = load_gold(*map(Path, gold), texts=Path(texts) if texts else None, split=split.value if split else None)
+    report = evaluate(cases)
     if json_output:
         typer.echo(report.model_dump_json(indent=2))
         return
+    invented = report.counts["fuel_invented"]
     rows = [
         ("systems precision", f"{report.system_precision:.3f}"),
         ("systems recall", f"{report.system_recall:.3f}"),
         ("systems F1", f"{report.system_f1:.3f}"),
         ("category accuracy", f"{report.category_accuracy:.3f}"),
         ("fuel accuracy", f"{report.fuel_accuracy:.3f}"),
+        ("fuel invented", f"{invented.correct} of {invented.total}"),
         ("claim recall", f"{report.claim_recall:.3f}"),
         ("claimant accuracy", f"{report.claimant_accuracy:.3f}"),
+        ("capability and measurement claim recall", f"{report.measured_claim_recall:.3f}"),
+        ("their claimant right", f"{report.measured_claimant_right:.3f}"),
         ("event recall", f"{report.event_recall:.3f}"),
     ]
-    output.table(["measure", "score"], rows, title=f"{gold}: {report.cases} cases")
+    title = f"{', '.join(gold)}{f' ({split.value})' if split else ''}: {report.cases} cases"
+    output.table(["measure", "score"], rows, title=title)
+    for name, scores in report.splits.items():
+        typer.echo(f"{name}: {scores.cases} cases, systems F1 {scores.system_f1:.3f}, category "
+                   f"{scores.category_accuracy:.3f}, fuel {scores.fuel_accuracy:.3f} ({scores.fuel_invented} invented), "
+                   f"claims {scores.claim_recall:.3f}, measured claims {scores.measured_claim_recall:.3f} "
+                   f"(claimant {scores.measured_claimant_right:.3f}), events {scores.event_recall:.3f}")
     if errors:
         for case in report.errors:
             for line in [*(f"missing {m}" for m in case.missing), *(f"spurious {s}" for s in case.spurious),
@@ -221,7 +289,7 @@ def import_command(
 
     overrides = metadata_overrides(title=title, url=url, published=published, publisher=publisher)
     reader = Reader(overrides=overrides, max_bytes=max_bytes or max_bytes_default())
-    eng = engine()
+    eng = engine("write")
     show_progress = output.is_terminal() and not json_output and not (len(paths) == 1 and Path(paths[0]).is_file())
     if show_progress:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -261,8 +329,8 @@ def _print_import(report) -> None:
         f"{report.documents_failed} failed"
         + (f", {report.files_skipped} files skipped" if report.files_skipped else "")
         + f"; systems: {report.systems_new} new, {report.systems_updated} updated; "
-        f"claims: {report.claims_added} added; events: {report.events_added} added; "
-        f"relations: {report.relations_added} added"
+        f"claims: {report.claims_added} added; events: {report.events_added} added "
+        f"({report.observations_added} observations); relations: {report.relations_added} added"
     )
 
 
@@ -278,12 +346,13 @@ def reextract_command(
 
     if not source_ids and not all_sources:
         fail("name source ids or use --all")
-    report = reextract(engine(), None if all_sources else source_ids)
+    report = reextract(engine("write"), None if all_sources else source_ids)
     if json_output:
         typer.echo(report.model_dump_json(exclude={"documents": {"__all__": {"planned"}}}))
         return
     typer.echo(f"sources re-extracted: {len(report.documents)}; claims: {report.claims_added}; "
-               f"events: {report.events_added}; relations: {report.relations_added}")
+               f"events: {report.events_added} ({report.observations_added} observations); "
+               f"relations: {report.relations_added}")
 
 
 @app.command("systems")
@@ -318,10 +387,10 @@ def show_command(
     eng = engine()
     detail = system_detail(eng, name)
     if json_output:
-        from catalogue.db import session_scope
+        from catalogue.db import read_session
         from catalogue.export import systems_out
 
-        with session_scope(eng) as session:
+        with read_session(eng) as session:
             typer.echo(systems_out(session, [detail.id])[0].model_dump_json(indent=2))
         return
     _print_detail(detail)
@@ -347,15 +416,17 @@ def _print_detail(detail) -> None:
             output.table(["claim", "value", "status", "claimant", "quote", "source"], rows)
     others = [c for c in detail.claims if c.attribute not in ("category", "fuel")]
     for attribute in dict.fromkeys(c.attribute for c in others):
-        rows = [(c.id, c.value + (f" {c.unit}" if c.unit else ""), c.status, c.claimant or "", c.quote or "",
-                 _source_label(c)) for c in others if c.attribute == attribute]
+        rows = [(c.id, c.value + (f" {c.unit}" if c.unit else "") + (f" ({c.stated})" if c.stated else ""), c.status,
+                 c.claimant or "", c.quote or "", _source_label(c)) for c in others if c.attribute == attribute]
         output.table(["claim", "value", "status", "claimant", "quote", "source"], rows, title=f"{attribute}:")
     if detail.events:
         from catalogue.schemas import edtf
 
-        output.table(["date", "kind", "location", "claimant", "quote", "source"],
-                     [(edtf(e.date, e.date_precision) or "?", e.kind, e.location or "", e.claimant or "", e.quote,
-                       f"source {e.source_id}: {e.source_title or ''}") for e in detail.events], title="events:")
+        observed = any(e.observations for e in detail.events)  # the column only when some event measured
+        output.table(["date", "kind", "location", *(["observed"] * observed), "claimant", "quote", "source"],
+                     [(edtf(e.date, e.date_precision) or "?", e.kind, e.location or "", *([e.observed()] * observed),
+                       e.claimant or "", e.quote, f"source {e.source_id}: {e.source_title or ''}")
+                      for e in detail.events], title="events:")
     if detail.relations:
         output.table(["relation", "system", "claimant", "quote", "source"],
                      [(r.kind if r.direction == "outgoing" else f"{r.kind} (by)", r.other, r.claimant or "", r.quote,
@@ -426,21 +497,26 @@ def sql_command(
     query: Annotated[str, typer.Argument(help="One read-only query, e.g. \"SELECT name FROM system_overview\".")],
     json_output: JsonOption = False,
     csv_output: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Stop the query after SECONDS.", metavar="SECONDS")] = 30,
+    role: Annotated[str | None, typer.Option("--role", help="PostgreSQL reader role (see 'db reader').")] = None,
 ) -> None:
-    """Run one read-only SQL query (schema: docs/schema.md). Writes are refused."""
-    from catalogue.sql import run_sql
+    """Run one read-only SQL query (schema: docs/schema.md); on PostgreSQL as the role 'catalogue db reader' made."""
+    from catalogue.sql import printable, run_sql
 
-    result = run_sql(engine(), query)
+    result = run_sql(engine(), query, timeout=timeout, role=role)
+    rows = [[printable(value) for value in row] for row in result.rows]
     if json_output:
-        typer.echo(output.to_json([dict(zip(result.columns, row, strict=True)) for row in result.rows]))
+        typer.echo(output.to_json([dict(zip(result.columns, row, strict=True)) for row in rows]))
     elif csv_output:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerows(rows)
     else:
-        output.table(result.columns, result.rows)
+        output.table(result.columns, rows)
+    if result.truncated:
+        err.print(f"warning: output truncated at {result.truncated}", markup=False)
 
 
 @app.command("export")
@@ -488,7 +564,7 @@ def alias_add_command(system: str, alias: str, note: NoteOption = None) -> None:
     """Make ALIAS another name of SYSTEM."""
     from catalogue.curation import add_alias
 
-    _curated(add_alias(engine(), system, alias, note))
+    _curated(add_alias(engine("write"), system, alias, note))
 
 
 @app.command("rename")
@@ -497,7 +573,7 @@ def rename_command(system: str, new_name: str, note: NoteOption = None) -> None:
     """Give SYSTEM a new canonical name (the old one stays an alias)."""
     from catalogue.curation import rename
 
-    _curated(rename(engine(), system, new_name, note))
+    _curated(rename(engine("write"), system, new_name, note))
 
 
 @app.command("merge")
@@ -506,13 +582,13 @@ def merge_command(keep: str, other: str, note: NoteOption = None) -> None:
     """Merge OTHER into KEEP: claims, mentions, events, relations and names move to KEEP."""
     from catalogue.curation import merge
 
-    _curated(merge(engine(), keep, other, note))
+    _curated(merge(engine("write"), keep, other, note))
 
 
 def _claim_status(claim_id: int, status: str, note: str | None) -> None:
     from catalogue.curation import set_claim_status
 
-    _curated(set_claim_status(engine(), claim_id, status, note))
+    _curated(set_claim_status(engine("write"), claim_id, status, note))
 
 
 @claim_app.command("confirm")
@@ -555,6 +631,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)
+
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(1)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from catalogue.db import session_scope
+from catalogue.db import is_valid_id, session_scope
 from catalogue.errors import CatalogueError, NotFoundError
 from catalogue.extract.normalize import fold
 from catalogue.lookup import resolve_system
@@ -37,11 +37,27 @@ class CurationResult(BaseModel):
     detail: str
 
 
+NAME_LENGTH = Alias.__table__.c.name.type.length
+ACTOR_LENGTH = Curation.__table__.c.actor.type.length
+
+
 def actor() -> str:
     try:
-        return os.environ.get(ACTOR_ENV) or getpass.getuser()
+        name = os.environ.get(ACTOR_ENV) or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+    if len(name) > ACTOR_LENGTH:
+        raise CatalogueError(f"${ACTOR_ENV}: a user name has at most {ACTOR_LENGTH} characters, not {len(name)}")
+    return name
+
+
+def _checked_name(command: str, name: str) -> str:
+    """A name a curation may give: some letters or digits, no longer than the name columns."""
+    if not fold(name):
+        raise CatalogueError(f"{command}: the name needs letters or digits")
+    if len(name) > NAME_LENGTH:
+        raise CatalogueError(f"{command}: a name has at most {NAME_LENGTH} characters, not {len(name)}")
+    return fold(name)
 
 
 def _record(session: Session, **values) -> Curation:
@@ -52,9 +68,7 @@ def _record(session: Session, **values) -> Curation:
 
 
 def add_alias(engine: Engine, system_name: str, alias: str, note: str | None = None) -> CurationResult:
-    key = fold(alias)
-    if not key:
-        raise CatalogueError("alias add: the alias needs letters or digits")
+    key = _checked_name("alias add", alias)
     with session_scope(engine) as session:
         system = resolve_system(session, system_name)
         owner = session.scalar(select(Alias.system_id).where(Alias.normalized == key))
@@ -69,11 +83,9 @@ def add_alias(engine: Engine, system_name: str, alias: str, note: str | None = N
 
 
 def rename(engine: Engine, system_name: str, new_name: str, note: str | None = None) -> CurationResult:
-    if not fold(new_name):
-        raise CatalogueError("rename: the new name needs letters or digits")
+    key = _checked_name("rename", new_name)
     with session_scope(engine) as session:
         system = resolve_system(session, system_name)
-        key = fold(new_name)
         owner = session.scalar(select(Alias.system_id).where(Alias.normalized == key))
         if owner is not None and owner != system.id:
             raise CatalogueError(f"rename: {new_name!r} already names {session.get(System, owner).name}")
@@ -127,7 +139,7 @@ def set_claim_status(engine: Engine, claim_id: int, status: str, note: str | Non
     if status not in CLAIM_STATUSES:
         raise CatalogueError(f"claim: status must be one of {', '.join(CLAIM_STATUSES)}")
     with session_scope(engine) as session:
-        claim = session.get(Claim, claim_id)
+        claim = session.get(Claim, claim_id) if is_valid_id(claim_id) else None
         if claim is None:
             raise NotFoundError(f"no claim with id {claim_id}")
         old = claim.status

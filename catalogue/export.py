@@ -1,4 +1,5 @@
-"""Export in the shape of contract §5: JSON, JSON Lines or CSV, and its JSON Schema."""
+"""Export in the shape of contract §5, as catalogue-export/2 (docs/export.md): JSON, JSON Lines or CSV,
+and its JSON Schema."""
 
 import csv
 import io
@@ -9,17 +10,19 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, column, select, table
 from sqlalchemy.orm import Session
 
-from catalogue.db import session_scope
-from catalogue.models import Alias, Claim, Event, Relation, Source, System, event_systems
-from catalogue.schemas import ClaimOut, EventOut, ExportOut, SourceOut, SystemOut, edtf
+from catalogue.db import read_session
+from catalogue.models import Alias, Claim, Event, Observation, Relation, Source, System, event_systems
+from catalogue.schemas import ClaimOut, EventOut, ExportOut, ObservationOut, SourceOut, SystemOut, edtf
 
 FORMATS = ("json", "jsonl", "csv")
+# One row per claim (record "claim") and per observation of an event (record "observation", with the event's
+# kind and date); the columns of catalogue-export/1 come first, in their old places.
 CSV_COLUMNS = ["system_id", "system", "attribute", "value", "unit", "claimant", "quote", "start", "end",
-               "source_id", "extractor"]
+               "source_id", "extractor", "stated", "record", "event_kind", "event_date"]
 
 
 def export_schema() -> dict:
-    return ExportOut.model_json_schema()
+    return ExportOut.model_json_schema(mode="serialization")
 
 
 def sources_out(session: Session) -> list[SourceOut]:
@@ -45,20 +48,29 @@ def systems_out(session: Session, system_ids: list[int] | None = None) -> list[S
         claims[claim.system_id].append(ClaimOut(
             attribute=claim.attribute, value=claim.value, unit=claim.unit, quote=claim.quote, start=claim.start,
             end=claim.end, claimant=claim.claimant, source_id=claim.source_id,
-            extractor=f"{claim.extractor}@{claim.extractor_version}"))
+            extractor=f"{claim.extractor}@{claim.extractor_version}", stated=claim.stated))
     names = dict(session.execute(select(System.id, System.name)).all())
     for relation in session.scalars(select(Relation).where(only(Relation.subject_id)).order_by(Relation.id)):
         claims[relation.subject_id].append(ClaimOut(
             attribute=relation.kind, value=names[relation.object_id], unit=None, quote=relation.quote,
             start=relation.start, end=relation.end, claimant=relation.claimant, source_id=relation.source_id,
             extractor=f"{relation.extractor}@{relation.extractor_version}"))
+    observations: dict[int, list[ObservationOut]] = defaultdict(list)
+    involved = select(event_systems.c.event_id).where(only(event_systems.c.system_id))
+    for seen in session.scalars(select(Observation).where(Observation.event_id.in_(involved))
+                                .order_by(Observation.id)):
+        observations[seen.event_id].append(ObservationOut(
+            attribute=seen.attribute, value=seen.value, unit=seen.unit, stated=seen.stated, quote=seen.quote,
+            start=seen.start, end=seen.end, claimant=seen.claimant, source_id=seen.source_id,
+            extractor=f"{seen.extractor}@{seen.extractor_version}"))
     events: dict[int, list[EventOut]] = defaultdict(list)
     for event, system_id in session.execute(
             select(Event, event_systems.c.system_id).join(event_systems, event_systems.c.event_id == Event.id)
             .where(only(event_systems.c.system_id)).order_by(Event.date, Event.id)):
         events[system_id].append(EventOut(kind=event.kind, date=edtf(event.date, event.date_precision),
                                           date_precision=event.date_precision, location=event.location,
-                                          quote=event.quote, source_id=event.source_id))
+                                          quote=event.quote, source_id=event.source_id,
+                                          observations=observations[event.id]))
     result = []
     for system in systems:
         row = derived.get(system.id)
@@ -71,7 +83,7 @@ def systems_out(session: Session, system_ids: list[int] | None = None) -> list[S
 
 def export(engine: Engine, fmt: str) -> Iterator[str]:
     """The export as text chunks, in the requested format."""
-    with session_scope(engine) as session:
+    with read_session(engine) as session:
         systems = systems_out(session)
         if fmt == "json":
             document = ExportOut(sources=sources_out(session), systems=systems)
@@ -86,7 +98,13 @@ def export(engine: Engine, fmt: str) -> Iterator[str]:
             for system in systems:
                 for claim in system.claims:
                     writer.writerow([system.id, system.name, claim.attribute, claim.value, claim.unit, claim.claimant,
-                                     claim.quote, claim.start, claim.end, claim.source_id, claim.extractor])
+                                     claim.quote, claim.start, claim.end, claim.source_id, claim.extractor,
+                                     claim.stated, "claim", None, None])
+                for event in system.events:
+                    for seen in event.observations:
+                        writer.writerow([system.id, system.name, seen.attribute, seen.value, seen.unit,
+                                         seen.claimant, seen.quote, seen.start, seen.end, seen.source_id,
+                                         seen.extractor, seen.stated, "observation", event.kind, event.date])
             yield buffer.getvalue()
         else:
             raise ValueError(f"unknown export format {fmt!r}")

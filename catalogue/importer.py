@@ -1,24 +1,28 @@
 """Importing articles: read, extract, and write them in batches, one transaction each.
 
 A document whose text was imported before is "unchanged" and writes nothing. A document that fails
-rolls back alone; the others go on.
+(reading, hashing, extraction, writing: whatever the exception) is reported alone on one line naming
+its file, writes no row, and the others go on.
 """
 
+import multiprocessing
 import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from catalogue.curation import reapply_claim_statuses
-from catalogue.db import one_statement, session_scope, writer
+from catalogue.db import is_valid_id, one_statement, read_session, session_scope, writer
 from catalogue.errors import CatalogueError, InputError, NotFoundError
 from catalogue.extract import extract
-from catalogue.models import Claim, Event, Mention, Relation, Source
-from catalogue.readers import Reader
+from catalogue.models import Claim, Event, Mention, Observation, Relation, Source
+from catalogue.readers import Reader, one_line
 from catalogue.schemas import Document, Extraction
 from catalogue.writer import BatchWriter, DocumentResult, Timings, insert_sources
 
@@ -33,6 +37,7 @@ class ImportReport(BaseModel):
     systems_updated: int = 0
     claims_added: int = 0
     events_added: int = 0
+    observations_added: int = 0
     relations_added: int = 0
     files_skipped: int = 0
     dry_run: bool = False
@@ -55,6 +60,7 @@ class ImportReport(BaseModel):
         self.systems_updated += len(result.systems_updated)
         self.claims_added += result.claims
         self.events_added += result.events
+        self.observations_added += result.observations
         self.relations_added += result.relations
 
 
@@ -65,6 +71,8 @@ CONFLICT_RETRIES = 10
 ProgressCallback = Callable[[DocumentResult], None]
 # A document read (or the reader's error) and its extraction: done by a worker, a worker's error, or None.
 WorkItem = tuple[Document | InputError, Extraction | str | None]
+Outcome = tuple[str, list] | str  # what a worker sends back: (extractor version, systems), or the error
+CHUNK_DOCUMENTS = 2  # documents per task sent to a worker
 
 
 def import_document(engine: Engine, document: Document, dry_run: bool = False) -> DocumentResult:
@@ -92,25 +100,72 @@ def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None,
     if jobs <= 1:
         _write_all(engine, ((item, None) for item in items), dry_run, timings, report, progress)
     else:
-        with _pool(jobs) as pool:
-            _write_all(engine, _extracted_in(pool, items, jobs, timings), dry_run, timings, report, progress)
+        workers = _Workers(jobs)
+        try:
+            _write_all(engine, _extracted_in(workers, items, jobs, timings), dry_run, timings, report, progress)
+        except BaseException:
+            workers.close(wait=False)
+            raise
+        workers.close(wait=True)
     report.files_skipped = len(reader.skipped)
     return report
 
 
-def _extracted_in(pool, items: Iterator, jobs: int, timings: Timings) -> Iterator[WorkItem]:
+class _Workers:
+    """Extraction processes. When a task fails (its worker raised outside _extract_safely, or died), each of
+    its documents is extracted again alone in a separate one-process executor, so that a failure there is
+    that document's own error; a pool broken by a dying worker is replaced, and the run goes on."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.pool = _executor(jobs)
+        self.isolated: ProcessPoolExecutor | None = None
+
+    def submit(self, documents: list[Document]) -> "Future[list[Outcome]]":
+        try:
+            return self.pool.submit(_extract_all, documents)
+        except BrokenProcessPool:  # a worker died: its tasks and those in flight fail, later ones go on
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = _executor(self.jobs)
+            return self.pool.submit(_extract_all, documents)
+
+    def outcomes(self, documents: list[Document], future: "Future[list[Outcome]]") -> list[Outcome]:
+        try:
+            return future.result()
+        except Exception:
+            return [self._alone(document) for document in documents]
+
+    def _alone(self, document: Document) -> Outcome:
+        self.isolated = self.isolated or _executor(1)
+        try:
+            return self.isolated.submit(_extract_all, [document]).result()[0]
+        except BrokenProcessPool:
+            self.isolated.shutdown(wait=False, cancel_futures=True)
+            self.isolated = None
+            return "extraction failed: its worker process died (out of memory, or killed)"
+        except Exception as exc:
+            return f"extraction failed: {_described(exc)}"
+
+    def close(self, wait: bool) -> None:
+        for executor in (self.pool, self.isolated):
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=True)
+
+
+def _extracted_in(workers: _Workers, items: Iterator, jobs: int, timings: Timings) -> Iterator[WorkItem]:
     """Documents with their extractions; the workers extract the next batch while this one is written."""
     def submit(batch: list) -> tuple:
         documents = [item for item in batch if isinstance(item, Document)]
-        return batch, documents, pool.map_async(_extract_safely, documents)
+        chunks = [documents[i:i + CHUNK_DOCUMENTS] for i in range(0, len(documents), CHUNK_DOCUMENTS)]
+        return batch, [(chunk, workers.submit(chunk)) for chunk in chunks]
 
-    def collect(batch: list, documents: list[Document], waiting) -> Iterator[WorkItem]:
-        with timings.phase("extract"):
-            outcomes = waiting.get()
-        extractions = {}
-        for document, outcome in zip(documents, outcomes, strict=True):
-            extractions[id(document)] = outcome if isinstance(outcome, str) else Extraction(
-                document=document, extractor_version=outcome[0], systems=outcome[1])
+    def collect(batch: list, tasks: list) -> Iterator[WorkItem]:
+        extractions: dict[int, Extraction | str] = {}
+        for chunk, future in tasks:
+            with timings.phase("extract"):
+                outcomes = workers.outcomes(chunk, future)
+            for document, outcome in zip(chunk, outcomes, strict=True):
+                extractions[id(document)] = _extraction(document, outcome)
         for item in batch:
             yield item, extractions.get(id(item))
 
@@ -151,13 +206,23 @@ def _write_batch(engine: Engine, connection: Connection, batch: list[WorkItem], 
     the rest; if it fails (a conflict with another importer, a bad document), one transaction each."""
     results: list[DocumentResult | None] = []
     documents: list[tuple[int, Extraction]] = []  # position in results, extraction
-    known = _known_sources(engine, [item for item, _ in batch if isinstance(item, Document)], timings)
+    hashes: dict[int, str | Exception] = {}  # id(document) -> its text's hash, or why it has none
+    for item, _ in batch:
+        if isinstance(item, Document):
+            try:
+                hashes[id(item)] = item.sha256
+            except Exception as exc:  # text that is no Unicode (lone surrogates) cannot be hashed
+                hashes[id(item)] = exc
+    known = _known_sources(engine, [h for h in hashes.values() if isinstance(h, str)], timings)
     for item, extraction in batch:
-        if isinstance(item, InputError) or isinstance(extraction, str):
-            error = item.problem if isinstance(item, InputError) else extraction
-            results.append(DocumentResult(path=item.path, status="failed", error=error))
-        elif item.sha256 in known:  # no need to extract it; the write re-checks in its transaction
-            results.append(DocumentResult(path=item.path, status="unchanged", source_id=known[item.sha256],
+        if isinstance(item, InputError):
+            results.append(_failed(item.path, item.problem))
+        elif isinstance(hashes[id(item)], Exception):
+            results.append(_failed(item.path, f"cannot hash the text: {_described(hashes[id(item)])}"))
+        elif isinstance(extraction, str):
+            results.append(_failed(item.path, extraction))
+        elif hashes[id(item)] in known:  # no need to extract it; the write re-checks in its transaction
+            results.append(DocumentResult(path=item.path, status="unchanged", source_id=known[hashes[id(item)]],
                                           title=item.title))
         else:
             outcome = extraction or _extract(item, timings)
@@ -176,18 +241,35 @@ def _write_batch(engine: Engine, connection: Connection, batch: list[WorkItem], 
 
 def _extract(document: Document, timings: Timings) -> Extraction | DocumentResult:
     with timings.phase("extract"):
-        outcome = _extract_safely(document)
+        extraction = _extraction(document, _extract_safely(document))
+    return _failed(document.path, extraction) if isinstance(extraction, str) else extraction
+
+
+def _extraction(document: Document, outcome: Outcome) -> Extraction | str:
+    """A worker's outcome as the document's Extraction, or its error as one line."""
     if isinstance(outcome, str):
-        return DocumentResult(path=document.path, status="failed", error=outcome)
-    return Extraction(document=document, extractor_version=outcome[0], systems=outcome[1])
+        return outcome
+    try:
+        return Extraction(document=document, extractor_version=outcome[0], systems=outcome[1])
+    except Exception as exc:  # the extractor returned records that are not valid
+        return f"extraction failed: {_described(exc)}"
 
 
-def _known_sources(engine: Engine, documents: list[Document], timings: Timings) -> dict[str, int]:
+def _failed(path: str, error: str) -> DocumentResult:
+    """A failed document; its error is one line (a database's message may span several)."""
+    return DocumentResult(path=path, status="failed", error=" ".join(error.split()))
+
+
+def _described(exc: BaseException) -> str:
+    return one_line(exc) if isinstance(exc, CatalogueError) else f"{exc.__class__.__name__}: {one_line(exc)}"
+
+
+def _known_sources(engine: Engine, hashes: list[str], timings: Timings) -> dict[str, int]:
     """Texts imported before, read without the writer's lock (the write re-checks in its transaction)."""
-    if not documents:
+    if not hashes:
         return {}
     with timings.phase("write"), one_statement(engine).connect() as connection:
-        return _imported(connection, [document.sha256 for document in documents])
+        return _imported(connection, hashes)
 
 
 def _imported(connection: Connection, hashes: list[str]) -> dict[str, int]:
@@ -249,14 +331,12 @@ def _write_alone(connection: Connection, extraction: Extraction, dry_run: bool,
             # Another importer wrote the same source, system or alias (or PostgreSQL chose this transaction
             # to end a deadlock): try again, seeing what it committed.
             if attempt == CONFLICT_RETRIES - 1:
-                return DocumentResult(path=path, status="failed", error=(
-                    f"database refused the write: {exc.__class__.__name__}: {exc.orig}"))
+                return _failed(path, f"database refused the write: {exc.__class__.__name__}: {exc.orig}")
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         except CatalogueError as exc:
-            return DocumentResult(path=path, status="failed", error=str(exc))
+            return _failed(path, str(exc))
         except Exception as exc:  # a bug must not stop the other documents; this one was rolled back
-            return DocumentResult(path=path, status="failed",
-                                  error=f"internal error, nothing written: {exc.__class__.__name__}: {exc}")
+            return _failed(path, f"internal error, nothing written: {_described(exc)}")
     raise AssertionError("unreachable")
 
 
@@ -287,43 +367,48 @@ def _batches(items: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def _pool(jobs: int):
-    import multiprocessing
+def _executor(jobs: int) -> ProcessPoolExecutor:
+    # A ProcessPoolExecutor, not a multiprocessing.Pool: a worker that dies breaks the executor's futures
+    # (BrokenProcessPool) where a Pool would wait for its lost task for ever.
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
 
-    return multiprocessing.get_context("spawn").Pool(jobs)
+
+def _extract_all(documents: list[Document]) -> list[Outcome]:
+    return [_extract_safely(document) for document in documents]
 
 
-def _extract_safely(document: Document) -> tuple[str, list] | str:
-    """(extractor version, systems) — a worker does not send the text back — or the error as text."""
+def _extract_safely(document: Document) -> Outcome:
+    """(extractor version, systems) — a worker does not send the text back — or the error as one line."""
     try:
         extraction = extract(document)
         return extraction.extractor_version, extraction.systems
-    except Exception as exc:  # reported as that document's failure
-        return f"extraction failed: {exc.__class__.__name__}: {exc}"
+    except (Exception, SystemExit) as exc:  # that document's failure; a stray sys.exit() ends no import
+        return f"extraction failed: {_described(exc)}"
 
 
 def reextract(engine: Engine, source_ids: Iterable[int] | None = None) -> ImportReport:
-    """Re-run extraction on stored texts; each source's extracted records are replaced atomically."""
+    """Re-run extraction on stored texts; each source's extracted records are replaced atomically.
+    Extraction runs outside any write transaction, so curation and imports are not kept waiting by it."""
     report = ImportReport()
-    with session_scope(engine) as session:
+    with read_session(engine) as session:
         ids = list(source_ids) if source_ids is not None else list(session.scalars(select(Source.id)))
-        known = set(session.scalars(select(Source.id).where(Source.id.in_(ids))))
+        known = set(session.scalars(select(Source.id).where(Source.id.in_([i for i in ids if is_valid_id(i)]))))
     missing = [i for i in ids if i not in known]
     if missing:
         raise NotFoundError(f"no source with id {', '.join(map(str, missing))}")
     for source_id in ids:
-        with session_scope(engine) as session:
+        with read_session(engine) as session:
             source = session.get(Source, source_id)
             document = Document(text=source.text, title=source.title, url=source.url, publisher=source.publisher,
                                 published=source.published, published_precision=source.published_precision,
                                 language=source.language, path=f"source {source_id}")
-            for table in (Claim, Mention, Relation, Event):
+        extraction = extract(document)
+        result = DocumentResult(path=document.path, status="reextracted", source_id=source_id, title=document.title)
+        with session_scope(engine) as session:
+            for table in (Claim, Mention, Relation, Observation, Event):
                 session.execute(delete(table).where(table.source_id == source_id))
-            extraction = extract(document)
-            source.extractor_version = extraction.extractor_version
-            session.flush()
-            result = DocumentResult(path=document.path, status="reextracted", source_id=source_id,
-                                    title=source.title)
+            session.execute(update(Source).where(Source.id == source_id)
+                            .values(extractor_version=extraction.extractor_version))
             BatchWriter(session.connection()).write([(source_id, extraction, result)])
             reapply_claim_statuses(session, source_id)
         report.add(result)

@@ -6,10 +6,10 @@ import difflib
 from sqlalchemy import Engine, bindparam, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from catalogue.db import one_statement, session_scope
+from catalogue.db import one_statement, read_session
 from catalogue.errors import NotFoundError
 from catalogue.extract.normalize import fold
-from catalogue.models import Alias, Claim, Event, Relation, Source, System, event_systems
+from catalogue.models import Alias, Claim, Event, Observation, Relation, Source, System, event_systems
 from catalogue.queries import SystemDetail
 from catalogue.sqljson import as_text, embedded, json_array_of, json_object
 
@@ -54,10 +54,10 @@ _OVERVIEW = table("system_overview", column("system_id"), column("category"), co
 
 def _detail_statement():
     """One query, one round trip: the system a folded alias (or else its slug) names, with its aliases,
-    claims, events and relations, as one JSON document the database builds."""
+    claims, events (with their observations) and relations, as one JSON document the database builds."""
     system, other = System.__table__.alias("s"), System.__table__.alias("other")
     aliases, claims, events, relations = Alias.__table__, Claim.__table__, Event.__table__, Relation.__table__
-    sources = Source.__table__
+    sources, observations = Source.__table__, Observation.__table__
 
     def derived(name: str):  # the best-supported value, as the system_overview view defines it
         return select(_OVERVIEW.c[name]).where(_OVERVIEW.c.system_id == system.c.id).scalar_subquery()
@@ -72,15 +72,21 @@ def _detail_statement():
         .where(aliases.c.system_id == system.c.id)
     claim_rows = select(json_array_of(json_object(
         id=claims.c.id, attribute=claims.c.attribute, value=claims.c.value, unit=claims.c.unit,
-        claimant=claims.c.claimant, quote=claims.c.quote, start=claims.c.start, end=claims.c.end,
+        stated=claims.c.stated, claimant=claims.c.claimant, quote=claims.c.quote, start=claims.c.start,
+        end=claims.c.end,
         status=claims.c.status, extractor=claims.c.extractor + literal_column("'@'") + claims.c.extractor_version,
         source_id=claims.c.source_id, source_title=of_source("title", claims.c.source_id),
         source_published=of_source("published", claims.c.source_id)))) \
         .where(claims.c.system_id == system.c.id)
+    observation_rows = select(json_array_of(json_object(
+        id=observations.c.id, attribute=observations.c.attribute, value=observations.c.value,
+        value_number=observations.c.value_number, unit=observations.c.unit, stated=observations.c.stated,
+        claimant=observations.c.claimant, quote=observations.c.quote, start=observations.c.start,
+        end=observations.c.end))).where(observations.c.event_id == events.c.id)
     event_rows = select(json_array_of(json_object(
         id=events.c.id, kind=events.c.kind, date=events.c.date, date_precision=events.c.date_precision,
         location=events.c.location, claimant=events.c.claimant, quote=events.c.quote, source_id=events.c.source_id,
-        source_title=of_source("title", events.c.source_id)))) \
+        source_title=of_source("title", events.c.source_id), observations=array(observation_rows)))) \
         .select_from(events.join(event_systems, event_systems.c.event_id == events.c.id)) \
         .where(event_systems.c.system_id == system.c.id)
     outgoing = relations.c.subject_id == system.c.id
@@ -108,12 +114,14 @@ def system_detail(engine: Engine, name: str) -> SystemDetail:
     with one_statement(engine).connect() as connection:
         payload = connection.execute(_DETAIL, _named(name)).scalar()
         if payload is None:
-            with session_scope(engine) as session:
+            with read_session(engine) as session:
                 raise SystemNotFound(name, suggest(session, name))
     detail = SystemDetail.model_validate_json(payload)
     # JSON aggregates keep no order on SQLite before 3.44: order here, as the lookup promises.
     detail.aliases.sort(key=lambda a: a.id)
     detail.claims.sort(key=lambda c: (c.attribute, c.id))
     detail.events.sort(key=lambda e: (e.date is None, e.date or dt.date.min, e.id))
+    for event in detail.events:
+        event.observations.sort(key=lambda o: o.id)
     detail.relations.sort(key=lambda r: r.id)
     return detail

@@ -139,12 +139,21 @@ class Claim(Base):
     attribute: Mapped[str] = mapped_column(
         String(30),
         index=True,
-        comment="category, fuel, capability, range, speed, payload, warhead, stages, status, "
-        "or a relation (resembles, compared_to, variant_of).",
+        comment="category, fuel, capability, status, warhead; a quantity: range, range_min, speed, payload, "
+        "warhead_weight, launch_weight, length, warheads, stages; or a relation (resembles, compared_to, variant_of).",
     )
-    value: Mapped[str] = mapped_column(Text, comment="Normalised value: a vocabulary slug, a number or a phrase.")
-    value_number: Mapped[float | None] = mapped_column(Float, comment="The numeric value of a quantity.")
-    unit: Mapped[str | None] = mapped_column(String(20), comment="Normalised unit of a quantity: km, kg, mach, t.")
+    value: Mapped[str] = mapped_column(
+        Text, comment="Normalised value: a vocabulary slug, a phrase, or a number in 'unit' ('400-700' for a span)."
+    )
+    value_number: Mapped[float | None] = mapped_column(
+        Float, comment="The numeric value of a quantity in 'unit' (the upper end of a span)."
+    )
+    unit: Mapped[str | None] = mapped_column(
+        String(20), comment="Normalised unit of a quantity: km (distances), m (length), kg, mach, s; null for counts."
+    )
+    stated: Mapped[str | None] = mapped_column(
+        String(100), comment="The quantity exactly as written, within the quote: 'about 600km', 'Mach 5'."
+    )
     claimant: Mapped[str | None] = mapped_column(
         String(200), comment="Who the text says makes the claim ('Pyongyang', 'KCNA'); null: the outlet itself."
     )
@@ -215,6 +224,44 @@ class Event(Base):
     )
     extractor: Mapped[str] = mapped_column(String(100), comment="Rule that found the event.")
     extractor_version: Mapped[str] = mapped_column(String(50), comment="Version of the extractor and its rules.")
+
+
+class Observation(Base):
+    __tablename__ = "observations"
+    __table_args__ = (
+        CheckConstraint("attribute IN ('distance_flown', 'apogee', 'flight_time', 'speed')", name="attribute"),
+        CheckConstraint('"end" >= "start"', name="span"),
+        {"comment": "What one event measured (how far, how high, how long, how fast that launch flew), "
+                    "as opposed to claims about what a system can do."},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Surrogate key.")
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True, comment="The event measured."
+    )
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), index=True, comment="The reporting source."
+    )
+    attribute: Mapped[str] = mapped_column(
+        String(30), comment="distance_flown, apogee (km), flight_time (s) or speed (mach)."
+    )
+    value: Mapped[str] = mapped_column(Text, comment="Normalised value in 'unit': '1000', '400-700' for a span.")
+    value_number: Mapped[float | None] = mapped_column(
+        Float, comment="The numeric value in 'unit' (the upper end of a span)."
+    )
+    unit: Mapped[str | None] = mapped_column(String(20), comment="Normalised unit: km, s or mach.")
+    stated: Mapped[str | None] = mapped_column(
+        String(100), comment="The quantity exactly as written, within the quote: 'about 1,000 kilometers'."
+    )
+    claimant: Mapped[str | None] = mapped_column(String(200), comment="Who reports it; null: the outlet itself.")
+    quote: Mapped[str] = mapped_column(Text, comment="The sentence stating it, exactly as in the source.")
+    start: Mapped[int] = mapped_column(Integer, comment="Offset of the quote in sources.text.")
+    end: Mapped[int] = mapped_column(Integer, comment="End offset: text[start:end] == quote.")
+    extractor: Mapped[str] = mapped_column(String(100), comment="Rule that found the observation.")
+    extractor_version: Mapped[str] = mapped_column(String(50), comment="Version of the extractor and its rules.")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, comment="When the observation was recorded."
+    )
 
 
 class Relation(Base):

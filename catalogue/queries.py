@@ -5,6 +5,9 @@ import datetime as dt
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
+from catalogue.db import is_valid_id
+from catalogue.units import format_number
+
 
 class SystemRow(BaseModel):
     id: int
@@ -33,6 +36,8 @@ def list_systems(engine: Engine, category: str | None = None, country: str | Non
         clauses.append("LOWER(o.country) = LOWER(:country)")
         params["country"] = country
     if source_id is not None:
+        if not is_valid_id(source_id):
+            return []
         clauses.append("EXISTS (SELECT 1 FROM mentions m WHERE m.system_id = o.system_id AND m.source_id = :source)")
         params["source"] = source_id
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -51,6 +56,7 @@ class ClaimView(BaseModel):
     attribute: str
     value: str
     unit: str | None
+    stated: str | None
     claimant: str | None
     quote: str | None
     start: int | None
@@ -60,6 +66,31 @@ class ClaimView(BaseModel):
     source_id: int | None
     source_title: str | None
     source_published: dt.date | None
+
+
+class ObservationView(BaseModel):
+    id: int
+    attribute: str
+    value: str
+    value_number: float | None
+    unit: str | None
+    stated: str | None
+    claimant: str | None
+    quote: str
+    start: int
+    end: int
+
+    def summary(self) -> str:
+        """'flew 1,000 km (about 1,000 kilometers)': the normalised value, then the words as written."""
+        value = self.value
+        if self.value_number is not None and value == format_number(self.value_number):
+            value = f"{self.value_number:,.10g}"  # thousands separated: 18,000
+        value = f"Mach {value}" if self.unit == "mach" else f"{value} {self.unit}" if self.unit else value
+        said = f" ({self.stated})" if self.stated and self.stated != value else ""
+        return f"{OBSERVATION_LABELS.get(self.attribute, self.attribute)} {value}{said}"
+
+
+OBSERVATION_LABELS = {"distance_flown": "flew", "apogee": "apogee", "flight_time": "flight time", "speed": "speed"}
 
 
 class EventView(BaseModel):
@@ -72,6 +103,10 @@ class EventView(BaseModel):
     quote: str
     source_id: int
     source_title: str | None
+    observations: list[ObservationView]
+
+    def observed(self) -> str:
+        return "; ".join(observation.summary() for observation in self.observations)
 
 
 class RelationView(BaseModel):
@@ -156,7 +191,7 @@ def list_sources(engine: Engine, source_id: int | None = None) -> list[SourceRow
 def source_detail(engine: Engine, source_id: int) -> SourceDetail:
     from catalogue.errors import NotFoundError
 
-    rows = list_sources(engine, source_id)
+    rows = list_sources(engine, source_id) if is_valid_id(source_id) else []
     if not rows:
         raise NotFoundError(f"no source with id {source_id}")
     with engine.connect() as connection:

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 Precision = Literal["day", "month", "season", "year"]
 BALLISTIC_CLASSES = {"icbm", "irbm", "mrbm", "srbm", "slbm"}
@@ -45,15 +45,45 @@ class Document(BaseModel):
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-class ExtractedClaim(BaseModel):
-    attribute: str
+ObservationAttribute = Literal["distance_flown", "apogee", "flight_time", "speed"]
+STATED_MAX = 100  # characters of claims.stated and observations.stated
+
+
+class _Stated(BaseModel):
+    """A quantity: value, value_number and unit normalised (catalogue.units: km, m, kg, mach, s; a span
+    "400-700" has the upper end as value_number), stated as written, a part of the quote."""
+
     value: str
     value_number: float | None = None
-    unit: str | None = None
+    unit: str | None = Field(None, max_length=20)
+    stated: str | None = Field(None, max_length=STATED_MAX, description="The quantity exactly as written.")
+
+    @model_validator(mode="after")
+    def _stated_in_quote(self):
+        quote = getattr(self, "quote", None)
+        if self.stated is not None and quote is not None and self.stated not in quote:
+            raise ValueError(f"stated {self.stated!r} is not in the quote")
+        return self
+
+
+class ExtractedClaim(_Stated):
+    attribute: str
     claimant: str | None = None
     quote: str | None = None
     start: int | None = None
     end: int | None = None
+    rule: str
+
+
+class ExtractedObservation(_Stated):
+    """What one event measured (how far, how high, how long, how fast that launch flew), as opposed to
+    a claim about what the system can do."""
+
+    attribute: ObservationAttribute
+    claimant: str | None = None
+    quote: str
+    start: int
+    end: int
     rule: str
 
 
@@ -67,6 +97,7 @@ class ExtractedEvent(BaseModel):
     start: int
     end: int
     rule: str
+    observations: list[ExtractedObservation] = []
 
 
 class ExtractedAlias(BaseModel):
@@ -109,8 +140,13 @@ class Extraction(BaseModel):
 # --- Export shape (contract §5) ---
 
 
+# Keys with a default (added in catalogue-export/2) are still always written: the schema, generated in
+# serialization mode, lists them as required.
+_ALWAYS_WRITTEN = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+
+
 class ClaimOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = _ALWAYS_WRITTEN
 
     attribute: str
     value: str
@@ -121,15 +157,34 @@ class ClaimOut(BaseModel):
     claimant: str | None
     source_id: int | None
     extractor: str
+    stated: str | None = Field(None, description="The quantity as written; value and unit are normalised.")
+
+
+class ObservationOut(BaseModel):
+    """What an event measured: distance_flown, apogee (km), flight_time (s) or speed (mach)."""
+
+    attribute: ObservationAttribute
+    value: str
+    unit: str | None
+    stated: str | None = Field(description="The quantity as written; value and unit are normalised.")
+    quote: str
+    start: int
+    end: int
+    claimant: str | None
+    source_id: int | None
+    extractor: str
 
 
 class EventOut(BaseModel):
+    model_config = _ALWAYS_WRITTEN
+
     kind: str
     date: str | None = Field(description="EDTF: 2023-07-12, 2023-07, 2023-21 (spring), 2023.")
     date_precision: Precision | None
     location: str | None
     quote: str
     source_id: int | None
+    observations: list[ObservationOut] = []
 
 
 class SystemOut(BaseModel):
@@ -160,6 +215,8 @@ class DocumentExtraction(BaseModel):
 
 
 class ExportOut(BaseModel):
-    format: Literal["catalogue-export/1"] = "catalogue-export/1"
+    model_config = _ALWAYS_WRITTEN
+
+    format: Literal["catalogue-export/2"] = "catalogue-export/2"
     sources: list[SourceOut]
     systems: list[SystemOut]

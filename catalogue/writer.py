@@ -14,7 +14,18 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select, update
 
 from catalogue.extract.normalize import fold, slugify
-from catalogue.models import Alias, Claim, Event, Mention, Relation, Source, System, event_systems, utcnow
+from catalogue.models import (
+    Alias,
+    Claim,
+    Event,
+    Mention,
+    Observation,
+    Relation,
+    Source,
+    System,
+    event_systems,
+    utcnow,
+)
 from catalogue.schemas import ExtractedSystem, Extraction
 
 RELATION_KINDS = {"resembles", "compared_to", "variant_of"}
@@ -39,6 +50,7 @@ class DocumentResult(BaseModel):
     systems_updated: list[str] = []
     claims: int = 0
     events: int = 0
+    observations: int = 0
     relations: int = 0
     planned: list[PlannedClaim] = []
 
@@ -112,6 +124,7 @@ class BatchWriter:
                     self._claims(item, extracted, target, claims, relations, pending_reference)
                     self._collect_events(item, extracted, target, item_events)
                 item.result.events = len(item_events)
+                item.result.observations = sum(len(row["observations"]) for row in item_events.values())
                 events += item_events.values()
             claims += self._new_reference_claims(pending_reference)
             for table, rows in ((Mention.__table__, mentions), (Claim.__table__, claims),
@@ -220,7 +233,7 @@ class BatchWriter:
                 continue
             row = {
                 "system_id": target.id, "attribute": claim.attribute, "value": claim.value,
-                "value_number": claim.value_number, "unit": claim.unit, "claimant": claim.claimant,
+                "value_number": claim.value_number, "unit": claim.unit, "stated": claim.stated, "claimant": claim.claimant,
                 "quote": claim.quote, "start": claim.start, "end": claim.end, "source_id": item.source_id,
                 "extractor": claim.rule, "extractor_version": version, "status": "claimed", "created_at": now}
             if claim.rule == "reference-list":
@@ -252,15 +265,24 @@ class BatchWriter:
     @staticmethod
     def _collect_events(item: _Item, extracted: ExtractedSystem, system: _SystemRef,
                         events: dict[tuple, dict]) -> None:
+        """One event row per event of the document, whichever of its systems lists it, with the systems
+        taking part and the observations of every listing (the same one once)."""
+        version, now = item.extraction.extractor_version, utcnow()
         for found in extracted.events:
             key = (found.kind, found.start, found.end, found.date, found.location)
             row = events.setdefault(key, {"event": {
                 "kind": found.kind, "date": found.date, "date_precision": found.date_precision,
                 "location": found.location, "claimant": found.claimant, "quote": found.quote, "start": found.start,
                 "end": found.end, "source_id": item.source_id, "extractor": found.rule,
-                "extractor_version": item.extraction.extractor_version}, "systems": []})
+                "extractor_version": version}, "systems": [], "observations": {}})
             if system.id not in row["systems"]:
                 row["systems"].append(system.id)
+            for seen in found.observations:
+                row["observations"].setdefault((seen.attribute, seen.value, seen.unit, seen.start, seen.end), {
+                    "source_id": item.source_id, "attribute": seen.attribute, "value": seen.value,
+                    "value_number": seen.value_number, "unit": seen.unit, "stated": seen.stated,
+                    "claimant": seen.claimant, "quote": seen.quote, "start": seen.start, "end": seen.end,
+                    "extractor": seen.rule, "extractor_version": version, "created_at": now})
 
     def _write_events(self, events: list[dict]) -> None:
         if not events:
@@ -271,3 +293,7 @@ class BatchWriter:
         links = [{"event_id": event_id, "system_id": system_id}
                  for event_id, row in zip(ids, events, strict=True) for system_id in row["systems"]]
         self.connection.execute(event_systems.insert(), links)
+        observations = [{**observation, "event_id": event_id} for event_id, row in zip(ids, events, strict=True)
+                        for observation in row["observations"].values()]
+        if observations:
+            self.connection.execute(Observation.__table__.insert(), observations)

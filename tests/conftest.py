@@ -83,6 +83,19 @@ def cli(db_url):
     return run
 
 
+@pytest.fixture
+def seeded(cli, db_url):
+    """The CLI on a catalogue holding the seed article, with the reader role that `sql` connects as on PostgreSQL
+    (`catalogue db reader`); the role is dropped afterwards, so the cluster does not fill with roles."""
+    code, _, err = cli("import", str(SEED_ARTICLE))
+    assert code == 0, err
+    code, _, err = cli("db", "reader")
+    assert code == 0, err
+    yield cli
+    code, _, err = cli("db", "reader", "--drop")
+    assert code == 0, err
+
+
 def pytest_addoption(parser):
     parser.addoption("--long", action="store_true", help="Run the long reliability variants (larger corpora).")
 

@@ -225,9 +225,9 @@ def test_eval_cli_json():
     ("it", None),
 ])
 def test_claimant_names(raw, claimant):
-    from catalogue.extract.pipeline import Extractor
+    from catalogue.extract.attribution import normalise_claimant
 
-    assert Extractor._normalise_claimant(raw) == claimant
+    assert normalise_claimant(raw) == claimant
 
 
 @pytest.mark.parametrize(("sentence", "claimant"), [
@@ -247,3 +247,84 @@ def test_attribution_forms(sentence, claimant):
     [system] = extract(Document(text=sentence)).systems
     [fuel] = [c for c in system.claims if c.attribute == "fuel"]
     assert fuel.claimant == claimant
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("It showed the Hwasong-18 Hwasong-18 missile. Later the Hwasong-18 flew.", "Hwasong-18"),
+    ("It showed the Hwasong-17 Hwasong-17 missile. Later the Hwasong-17 flew.", "Hwasong-17"),
+    ("It showed the Sarmat Sarmat missile. Later the Sarmat flew.", "RS-28 Sarmat"),
+    ("It showed the Fattah Fattah missile. Later the Fattah flew.", "Fattah"),
+])
+def test_a_doubled_name_is_one_system(text, name):
+    """A name written twice ("the Sarmat Sarmat missile") once crashed the extractor (KeyError): the doubled
+    name was remembered for later sentences although no system of that name existed."""
+    from catalogue.schemas import Document
+
+    systems = extract(Document(text=text)).systems
+    assert [s.name for s in systems] == [name]
+    assert len(systems[0].mentions) == 3
+
+
+def test_overlong_sentences_are_cut_at_word_boundaries():
+    from catalogue.extract.text import MAX_SENTENCE, sentences
+
+    run_on = "KCNA said the Hwasong-18" + " was launched and then another missile was fired" * 200
+    word = "x" * (3 * MAX_SENTENCE + 7)
+    for text in (run_on, f"A {word} b.", "Short one. " + run_on + ". And another one."):
+        found = sentences(text)
+        assert all(text[s.start:s.end] == s.text and 0 < len(s.text) <= MAX_SENTENCE for s in found)
+        # Nothing but the spaces at the cuts is lost.
+        assert "".join("".join(s.text.split()) for s in found) == "".join(text.split())
+    pieces = sentences(run_on)
+    assert len(pieces) > 1 and all(run_on[p.end] == " " for p in pieces[:-1])  # cut at a space, not in a word
+    assert [len(p.text) for p in sentences(word)] == [MAX_SENTENCE] * 3 + [7]  # no space: cut at the limit
+
+
+def _names(count: int) -> list[str]:
+    """Invented names (Babababa, Cecebaba, ...): none is on the reference list."""
+    letters, vowels = "bcdfghklmnprstvz", "aeiou"
+    names = []
+    for n in range(count):
+        name = ""
+        for _ in range(4):
+            name, n = name + letters[n % 16] + vowels[n % 5], n // 16
+        names.append(name.capitalize())
+    return names
+
+
+# Texts of unusual shapes, n characters long. Each once cost time growing with the square of its length.
+ADVERSARIAL = {
+    "one sentence repeated on one line": lambda n: (
+        "KCNA said North Korea fired a solid-fuel Hwasong-18 missile on Monday, flying about 1,000 km. " * n)[:n],
+    "many short lines": lambda n: ("The Hwasong-18 flew.\nIt was fired. Yes. No.\nKCNA said.\n" * n)[:n],
+    "a list of system names": lambda n: (
+        "The arsenal includes the " + ", ".join(s.name for s in reference().systems) * (n // 3000 + 1))[:n],
+    "quotes and parentheses": lambda n: ('("KCNA" said "the (Hwasong-18)" [missile] was "fired"), ' * n)[:n],
+    "a new name in every sentence": lambda n: "".join(
+        f"Iran fired the {name} missile. " for name in _names(n // 20))[:n],
+    "a firing, then its name": lambda n: (
+        "North Korea fired a new missile on Monday. KCNA identified the missile as the Hwasong-18. " * n)[:n],
+    "dates without a full stop": lambda n: (
+        "KCNA said " + "the Hwasong-18 was launched on 3 March 2023, " * n)[:n],
+}
+
+
+@pytest.mark.parametrize("shape", ADVERSARIAL)
+def test_extraction_work_grows_linearly(shape):
+    """Not a timed test: the number of Python calls (a deterministic count of the work done, generator steps
+    included) for four times the text must be about four times as many; work growing with the square of the
+    length would give sixteen. Time figures for these shapes are in bench/bench_adversarial.py."""
+    import cProfile
+    import pstats
+
+    from catalogue.schemas import Document
+
+    def calls(text: str) -> int:
+        profiler = cProfile.Profile()
+        profiler.runcall(extract, Document(text=text))
+        return pstats.Stats(profiler).total_calls
+
+    make = ADVERSARIAL[shape]
+    calls(make(2_000))  # rules loaded and compiled outside the count
+    small, large = calls(make(10_000)), calls(make(40_000))
+    assert large / small < 4.5, f"{shape}: {small} calls for 10 KB, {large} for 40 KB"

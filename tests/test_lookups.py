@@ -9,15 +9,6 @@ import pytest
 
 from catalogue.schema_doc import datasette_metadata
 
-from conftest import SEED_ARTICLE
-
-
-@pytest.fixture
-def seeded(cli):
-    code, _, err = cli("import", str(SEED_ARTICLE))
-    assert code == 0, err
-    return cli
-
 
 def as_json(cli, *args):
     code, out, err = cli(*args, "--json")
@@ -101,43 +92,6 @@ def test_sources(seeded):
     assert code == 1 and "no source with id 42" in err
 
 
-def test_sql_reads(seeded):
-    rows = as_json(seeded, "sql", "SELECT name, fuel FROM system_overview WHERE fuel IS NOT NULL")
-    assert rows == [{"name": "Hwasong-18", "fuel": "solid"}]
-    code, out, _ = seeded("sql", "SELECT name FROM systems ORDER BY name;", "--csv")
-    assert code == 0 and list(csv.reader(io.StringIO(out)))[:2] == [["name"], ["Haeil"]]
-
-
-REFUSED = [
-    "INSERT INTO systems (slug, name, created_at, updated_at) VALUES ('x', 'x', '2024-01-01', '2024-01-01')",
-    "UPDATE systems SET name = 'x'",
-    "DELETE FROM claims",
-    "DROP TABLE claims",
-    "CREATE TABLE evil (id integer)",
-    "ALTER TABLE systems ADD COLUMN evil text",
-    "ATTACH DATABASE 'evil.db' AS evil",
-    "PRAGMA journal_mode = DELETE",
-    "SELECT 1; DELETE FROM claims",
-    "select count(*) from claims ; drop table claims ;",
-    "WITH gone AS (DELETE FROM claims RETURNING id) SELECT count(*) FROM gone",
-    "EXPLAIN ANALYZE DELETE FROM claims",
-    "COPY claims TO '/tmp/claims.csv'",
-    "VACUUM",
-    "SELECT load_extension('evil')",
-    "BEGIN",
-    "",
-]
-
-
-@pytest.mark.parametrize("query", REFUSED)
-def test_sql_refuses_writes(seeded, query):
-    before = as_json(seeded, "sql", "SELECT COUNT(*) AS n FROM claims")
-    code, out, err = seeded("sql", query)
-    assert code == 1 and err.startswith("error: sql:") and len(err.strip().splitlines()) == 1, err
-    assert as_json(seeded, "sql", "SELECT COUNT(*) AS n FROM claims") == before
-    assert {s["name"] for s in as_json(seeded, "systems")} >= {"Hwasong-18"}
-
-
 def test_export_json_validates_against_schema(seeded, tmp_path):
     code, schema_text, _ = seeded("export", "--schema")
     schema = json.loads(schema_text)
@@ -146,15 +100,16 @@ def test_export_json_validates_against_schema(seeded, tmp_path):
     assert code == 0, err
     document = json.loads(target.read_text())
     jsonschema.validate(document, schema)
-    assert document["format"] == "catalogue-export/1"
+    assert document["format"] == "catalogue-export/2"  # contract §5, with stated and observations (docs/export.md)
     assert set(document["sources"][0]) == {"id", "title", "publisher", "url", "published", "sha256"}
     for system in document["systems"]:
         assert set(system) == CONTRACT_SYSTEM_KEYS
         for claim in system["claims"]:
             assert set(claim) == {"attribute", "value", "unit", "quote", "start", "end", "claimant", "source_id",
-                                  "extractor"}
+                                  "extractor", "stated"}
         for event in system["events"]:
-            assert set(event) == {"kind", "date", "date_precision", "location", "quote", "source_id"}
+            assert set(event) == {"kind", "date", "date_precision", "location", "quote", "source_id",
+                                  "observations"}
 
 
 def test_export_jsonl_and_csv(seeded):
@@ -163,7 +118,7 @@ def test_export_jsonl_and_csv(seeded):
     assert len(lines) == 6 and all(set(line) == CONTRACT_SYSTEM_KEYS for line in lines)
     code, out, _ = seeded("export", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert sum(len(line["claims"]) for line in lines) == len(rows)
+    assert sum(len(line["claims"]) for line in lines) == len(rows)  # the seed reports no observations
     assert any(r["system"] == "Haeil" and r["claimant"] == "Pyongyang" for r in rows)
     code, _, err = seeded("export", "--format", "xml")
     assert code == 1 and "unknown format" in err

@@ -37,6 +37,26 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     ]
 
 
+# What each kind of date expression holds at the least: a sentence lacking it is not searched for that kind.
+_NEEDS = {
+    "iso": ("digit",), "day_month": ("digit", "month"), "month_day": ("digit", "month"), "month": ("month",),
+    "season": ("season",), "season_year": ("season", "digit"), "weekday": ("weekday",), "relative": ("relative",),
+    "year": ("digit",),
+}
+
+
+@cache
+def _ingredients() -> dict[str, re.Pattern[str]]:
+    r = rules()
+    return {
+        "digit": re.compile(r"\d"),
+        "month": re.compile("|".join(m.capitalize() for m in r.months)),
+        "weekday": re.compile("|".join(w.capitalize() for w in r.weekdays)),
+        "season": re.compile("|".join(r.seasons), re.IGNORECASE),
+        "relative": re.compile("yesterday|today|year|month", re.IGNORECASE),
+    }
+
+
 def _year_for(month: int, day: int, published: dt.date) -> int:
     """The most recent such date not after publication (articles report the past)."""
     try:
@@ -119,7 +139,10 @@ def find_dates(text: str, offset: int, published: dt.date | None) -> list[FoundD
     """Dates in text (offsets shifted by offset), most precise first where two overlap."""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
+    present = {name for name, pattern in _ingredients().items() if pattern.search(text)}
     for kind, pattern in _patterns():
+        if not present.issuperset(_NEEDS[kind]):
+            continue
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue

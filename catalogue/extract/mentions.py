@@ -14,6 +14,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
+_WORD_START = re.compile(r"(?<![\w\-])\w+")
+_FIRST_WORD = re.compile(r"\w+")
+_BREAK = re.compile(r"[^\w\-]")
 _SHIP = re.compile(r"\b(?:USS|HMS|HMAS|HMCS|INS|JS|ROKS|RFS|FS|ITS|TCG)\s+[A-Z][\w'’-]*"
                    r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Z]\.|[A-Z][\w'’-]+)){0,3}")
 
@@ -100,8 +103,14 @@ def _sets() -> dict[str, frozenset[str]]:
     }
 
 
+_NEXT_WORD = re.compile(r"\s+([\w'’]+)")
+_NICKNAME = re.compile(r" ([A-Z][a-z]{2,})\b(?![\-‐‑‒–])")
+_PLURAL_DESIGNATOR = re.compile(r"[\dA-Z]s$")
+_SEPARATOR = re.compile(SEPARATOR)
+
+
 def _next_word(text: str, end: int) -> str:
-    match = re.match(r"\s+([\w'’]+)", text[end : end + 40])
+    match = _NEXT_WORD.match(text, end, end + 40)
     return match.group(1) if match else ""
 
 
@@ -157,7 +166,15 @@ class MentionFinder:
         self.sentences = sentences
         self.systems: dict[str, FoundSystem] = {}
         self.mentions: list[Mention] = []
-        self._local_names: dict[str, str] = {}  # folded name introduced by a cue → system key
+        self._local_names: dict[str, int] = {}  # key of a system whose name the document introduced → rank
+        # The surfaces of those names, by text: (rank of the name, rank of the surface, system key). A
+        # sentence looks its words up here instead of searching for every surface of every name.
+        self._local_surfaces: dict[str, list[tuple[int, int, str]]] = {}
+        self._local_first_words: set[str] = set()
+        self._local_breaks: set[int] = set()  # how many non-word characters (spaces, quotes) a surface holds
+        self._seen_surfaces: set[tuple[str, str]] = set()
+        # Spans taken in each sentence, sorted and never overlapping: a mention never crosses a sentence.
+        self._spans: dict[int, tuple[list[int], list[int]]] = {}
 
     def run(self) -> tuple[dict[str, FoundSystem], list[Mention]]:
         self._tokens = list(_TOKEN.finditer(self.text))
@@ -175,19 +192,42 @@ class MentionFinder:
         return self.systems, self.mentions
 
     # -- helpers --
-    def _taken(self, start: int, end: int) -> bool:
-        return any(m.start < end and start < m.end for m in self.mentions)
-
     def _add(self, key: str, name: str, start: int, end: int, sentence: Sentence, rule: str, **kw) -> None:
-        if self._taken(start, end):
+        """Record a mention unless its span overlaps one already taken."""
+        starts, ends = self._spans.setdefault(sentence.index, ([], []))
+        # The taken spans do not overlap, so only the one starting last before end can reach past start.
+        at = bisect_left(starts, end)
+        if at and ends[at - 1] > start:
             return
+        starts.insert(at, start)
+        ends.insert(at, end)
         system = self.systems.get(key)
         if system is None:
             system = self.systems[key] = FoundSystem(key=key, name=name, **kw)
         surface = self.text[start:end]
-        if surface not in system.surfaces:
+        if (key, surface) not in self._seen_surfaces:
+            self._seen_surfaces.add((key, surface))
             system.surfaces.append(surface)
+            if key in self._local_names:
+                self._index_local(key, len(system.surfaces) - 1)
         self.mentions.append(Mention(key, start, end, surface, sentence.index, rule))
+
+    def _remember_local(self, key: str) -> None:
+        """Later mentions of this name are looked for, if a system of that name exists: the span may have
+        been taken by another name ("the Hwasong-18 Hwasong-18 missile" names no "Hwasong-18 Hwasong-18")."""
+        if key in self.systems and key not in self._local_names:
+            self._local_names[key] = len(self._local_names)
+            for rank in range(len(self.systems[key].surfaces)):
+                self._index_local(key, rank)
+
+    def _index_local(self, key: str, rank: int) -> None:
+        surface = self.systems[key].surfaces[rank]
+        first = _FIRST_WORD.match(surface)
+        if first is None:
+            return  # every finder's names begin with a letter or digit
+        self._local_surfaces.setdefault(surface, []).append((self._local_names[key], rank, key))
+        self._local_first_words.add(first.group())
+        self._local_breaks.add(len(_BREAK.findall(surface)))
 
     def _blocked(self, end: int) -> bool:
         if _CONTINUES.match(self.text, end):
@@ -259,14 +299,14 @@ class MentionFinder:
             if self._blocked(match.end()):
                 continue
             end = match.end()
-            if re.search(r"[\dA-Z]s$", surface):  # "Su-75s", "MiG-41Ms": plurals
+            if _PLURAL_DESIGNATOR.search(surface):  # "Su-75s", "MiG-41Ms": plurals
                 surface, end = surface[:-1], end - 1
-            name = re.sub(SEPARATOR, "-", surface, count=1) if match.group("sep").isspace() else surface
+            name = _SEPARATOR.sub("-", surface, count=1) if match.group("sep").isspace() else surface
             if fold(name) in alias_index():
                 continue  # a reference name the token scan refused (ambiguous or blocked)
-            nickname = re.match(r" ([A-Z][a-z]{2,})\b(?![\-‐‑‒–])", self.text[end:sentence.end])
+            nickname = _NICKNAME.match(self.text, end, sentence.end)
             if nickname and nickname.group(1) not in sets["not_names"] and not has_weapon_context(nickname.group(1)):
-                name, end = f"{name} {nickname.group(1)}", end + nickname.end()  # "RS-26 Rubezh"
+                name, end = f"{name} {nickname.group(1)}", nickname.end()  # "RS-26 Rubezh"
             self._add(fold(name), name, match.start(), end, sentence, "designator", country=family)
 
     # -- ships by their prefix: USS Carl Vinson, HMS Prince of Wales --
@@ -298,17 +338,33 @@ class MentionFinder:
                           country=entry.system.country, category=entry.system.category,
                           reference=entry.system)
                 continue
-            self._local_names[key] = key
             self._add(key, name, start, end, sentence, "name-cue")
+            self._remember_local(key)
 
     def _local(self, sentence: Sentence) -> None:
-        """Later mentions of a name the document introduced."""
-        for key in self._local_names:
-            system = self.systems[key]
-            for surface in list(system.surfaces):
-                pattern = re.compile(rf"(?<![\w\-]){re.escape(surface)}(?![\w\-])")
-                for match in pattern.finditer(self.text, sentence.start, sentence.end):
-                    self._add(key, system.name, match.start(), match.end(), sentence, "name-cue")
+        """Later mentions of a name the document introduced: a surface standing alone, neither word
+        characters nor a hyphen on either side, looked up at each word's start."""
+        if not self._local_surfaces:
+            return
+        found = []
+        for word in _WORD_START.finditer(self.text, sentence.start, sentence.end):
+            if word.group() not in self._local_first_words:
+                continue
+            # A surface holding n non-word characters ends at the (n+1)th one from its start, or at the
+            # sentence's end.
+            breaks = [b.start() for b, _ in zip(_BREAK.finditer(self.text, word.start(), sentence.end),
+                                                range(max(self._local_breaks) + 1), strict=False)]
+            breaks.append(sentence.end)
+            for n in self._local_breaks:
+                end = breaks[min(n, len(breaks) - 1)]
+                for name_rank, rank, key in self._local_surfaces.get(self.text[word.start():end], ()):
+                    found.append((name_rank, rank, word.start(), end, key))
+        # In the order of names and surfaces, as one search per surface would find them.
+        last_end: dict[tuple[int, int], int] = {}
+        for name_rank, rank, start, end, key in sorted(found):
+            if start >= last_end.get((name_rank, rank), start):
+                last_end[(name_rank, rank)] = end
+                self._add(key, self.systems[key].name, start, end, sentence, "name-cue")
 
     # -- "the Sarmat missile": a capitalised name right before a category noun --
     def _named_by_noun(self, sentence: Sentence) -> None:
@@ -322,4 +378,4 @@ class MentionFinder:
                 continue
             start, end = match.start("name"), match.end("name")
             self._add(fold(name), name, start, end, sentence, "name-noun")
-            self._local_names[fold(name)] = fold(name)  # later, "the Oreshnik" alone names it too
+            self._remember_local(fold(name))  # later, "the Oreshnik" alone names it too

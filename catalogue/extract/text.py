@@ -10,6 +10,11 @@ _ABBREVIATIONS = {
 }
 _BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 SEPARATOR = r"[\s\-‐‑‒–—]+"
+# No real sentence is this long (news sentences stay under ~500 characters): a longer run is cut, at a
+# word boundary, so that no rule ever sees a stretch of text whose cost grows with the document.
+MAX_SENTENCE = 1500
+_WORD_REACH = 64  # longer than any abbreviation: a longer last word is no abbreviation, whole or cut
+_LAST_SPACE = re.compile(r"\s+(?=\S*\Z)")
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,9 @@ class Sentence:
 def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, begin = [], start
     for match in _BOUNDARY.finditer(text, start, end):
-        before = text[begin : match.start()].rsplit(None, 1)
+        # The word before the full stop, read from a bounded stretch: a paragraph of initials ("A. B. C.")
+        # would otherwise be copied again for every one of them.
+        before = text[max(begin, match.start() - _WORD_REACH) : match.start()].rsplit(None, 1)
         word = before[-1].casefold().rstrip(".") if before else ""
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
@@ -33,7 +40,21 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
         begin = match.end()
     if begin < end:
         spans.append((begin, end))
-    return spans
+    return [piece for span in spans for piece in _cut(text, *span)]
+
+
+def _cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A span longer than MAX_SENTENCE as pieces of at most that length, each ending at the last space
+    within the limit (a single longer "word" is cut at the limit itself)."""
+    pieces = []
+    while end - start > MAX_SENTENCE:
+        limit = start + MAX_SENTENCE
+        space = _LAST_SPACE.search(text, start + MAX_SENTENCE // 2, limit + 1)
+        stop, resume = (space.start(), space.end()) if space else (limit, limit)
+        pieces.append((start, stop))
+        start = resume
+    pieces.append((start, end))
+    return pieces
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -66,5 +87,8 @@ def compile_phrases(phrases: list[str], plural: bool = False) -> re.Pattern[str]
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w])", re.IGNORECASE)
 
 
+_SEPARATORS = re.compile(SEPARATOR)
+
+
 def phrase_key(text: str) -> str:
-    return re.sub(SEPARATOR, " ", text.casefold()).strip()
+    return _SEPARATORS.sub(" ", text.casefold()).strip()

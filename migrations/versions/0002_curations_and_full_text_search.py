@@ -86,12 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    curated = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM curations")).scalar()
-    if curated:
-        from catalogue.errors import DatabaseError
-
-        raise DatabaseError(f"refusing to downgrade: it would drop {curated} curations (analysts' corrections); "
-                            "export them first or keep this revision")
+    # Dropping curations with rows in them is refused by catalogue.db.downgrade unless --yes is given.
     _run({"sqlite": SQLITE_FTS_DROP, "postgresql": POSTGRES_FTS_DROP})
     with op.batch_alter_table('curations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_curations_system_id'))

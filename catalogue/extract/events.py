@@ -1,0 +1,206 @@
+"""Events (tests, launches, displays …) with their dates and places: the systems of the zone a cue falls in,
+those listed with them and the system fired; a gathering's scene for the displays that follow it; a firing
+reported before its system is named, kept for the sentence that names it (see coreference.identify)."""
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from catalogue.extract.attribution import attributions, claimant_at
+from catalogue.extract.coreference import recent_unnamed
+from catalogue.extract.dates import FoundDate, find_dates
+from catalogue.extract.doc import Doc, Scene, SentenceRecord, Unnamed, Zone
+from catalogue.extract.mentions import Mention
+from catalogue.extract.rules import rules
+from catalogue.extract.text import Sentence, phrase_key
+from catalogue.extract.vocab import (
+    category_heads,
+    event_patterns,
+    event_regex,
+    event_stems,
+    find_categories,
+    fuel_regex,
+    gathering_words,
+    not_places,
+    weapon_noun_regex,
+)
+from catalogue.extract.zones import ZoneLayout
+from catalogue.schemas import ExtractedEvent
+
+# How far before an event cue its hypothetical mood is looked for: a mood phrase and two words.
+_HYPOTHETICAL_REACH = 120
+# Between a firing verb and its object: determiners and numbers only ("fired two Hwasong-18").
+_OBJECT_GAP = re.compile(
+    r"\s*(?:(?:a|an|the|its|their|two|three|four|five|six|several|multiple|new|salvo|volley|of|\d+)\s+)*"
+)
+_OWN_CLAUSE = re.compile(r"\s*,?\s*(?:which|that)\s+(?:(?:was|were|is|are|has|have|had|been|first|also|later|"
+                         r"successfully|reportedly)\s+){0,3}")
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?")
+_CLAUSE_END = re.compile(r"[,;:]")
+_DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
+                       r"(?:\([\w .]+\))?\s*[-—–]+\s")
+_SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
+
+# One event cue found: (kind, cue, date, place)
+_Found = tuple[str, re.Match[str], FoundDate | None, str | None]
+
+
+def read_events(doc: Doc, record: SentenceRecord) -> None:
+    """The stage: the events a sentence reports, one firing and one display at most per system."""
+    text, sentence, zones, primary = doc.text, record.sentence, record.zones, record.primary
+    regex, lookup = event_regex()
+    cues = []
+    lowered = sentence.text.lower()
+    has_cue = event_stems().search(lowered) is not None
+    hypothetical = event_patterns().hypothetical
+    for match in regex.finditer(text, sentence.start, sentence.end) if has_cue else ():
+        # "plans to launch": the mood word is among the few words before the cue; reading only those
+        # keeps a sentence of many cues linear.
+        window = max(sentence.start, match.start() - _HYPOTHETICAL_REACH)
+        if hypothetical.search(text, window, match.start()):
+            continue
+        cues.append((match, lookup[phrase_key(match.group())]))
+    gathering = gathering_words().search(lowered) is not None and \
+        event_patterns().gathering.search(sentence.text) is not None
+    if not gathering and not (cues and (primary or category_heads().search(lowered))):
+        return  # no event here, nor an unnamed firing ("fired a new missile") to remember
+    dates = [d for d in find_dates(sentence.text, sentence.start, doc.document.published)
+             if not _reporting_date(text, sentence, d)]
+    if gathering:
+        place = location(doc, sentence.start, sentence.end)
+        if dates or place:
+            doc.scene = Scene(sentence.index, dates[0] if dates else None, place, sentence.start)
+    if cues and not primary:
+        _remember_unnamed_firing(doc, sentence, cues, dates)
+        return
+    if not cues:
+        return
+    by_system: dict[str, list[_Found]] = {}
+    owned_dates = dates_by_cue([c for c, _ in cues], dates)
+    layout, head_end = ZoneLayout(sentence, zones), record.head_end
+    for n, (cue, kind) in enumerate(cues):
+        if cue.start() < head_end or zones[0].mention.rule == "coreference":
+            systems = [m.key for m in primary]
+        else:
+            index = layout.owner(cue.start())
+            owner = zones[index] if index is not None else None
+            if owner is None or not (owner.mention.primary or _OWN_CLAUSE.fullmatch(
+                    text, owner.mention.end, cue.start())):
+                continue  # "a larger version of the Hwasong-18": not this sentence's act, unless
+                # its own clause says so ("…, which was first tested in April 2023")
+            systems = [*_coordinated_before(text, zones, index), owner.mention.key]
+            fired = _fired(text, cue, layout)
+            if fired is not None and kind != "display":
+                systems.append(fired.key)  # "Bastion fired P-800 Oniks missiles": the fired system too
+        next_cue = cues[n + 1][0].start() if n + 1 < len(cues) else sentence.end
+        clause_end = _CLAUSE_END.search(text, cue.end(), next_cue)
+        if clause_end:
+            next_cue = clause_end.start()
+        date = owned_dates.get(n)
+        place = location(doc, cue.end(), next_cue)
+        for key in systems:
+            by_system.setdefault(key, []).append((kind, cue, date, place))
+    for key, found in by_system.items():
+        # A sentence reports one firing per system ("launched … in its latest test"): the first
+        # firing cue names it and any may carry its date and place. A display is another act.
+        for group in ([f for f in found if f[0] == "display"], [f for f in found if f[0] != "display"]):
+            if not group:
+                continue
+            kind, cue = group[0][0], group[0][1]
+            date = next((d for _, _, d, _ in group if d is not None), None)
+            place = next((p for _, _, _, p in group if p is not None), None)
+            doc.builders[key].event(_event(doc, record, kind, cue, date, place))
+
+
+def dates_by_cue(cues: list[re.Match[str]], dates: list[FoundDate]) -> dict[int, FoundDate]:
+    """The first date of each cue (by its place in cues): a date belongs to the nearest cue before it, else
+    to the first cue after it. Cues come in text order and do not overlap, so their ends are sorted."""
+    ends = [cue.end() for cue in cues]
+    owned: dict[int, FoundDate] = {}
+    for date in dates:
+        owned.setdefault(max(bisect_right(ends, date.start) - 1, 0), date)
+    return owned
+
+
+def _fired(text: str, cue: re.Match[str], layout: ZoneLayout) -> Mention | None:
+    """The system a firing verb has for object, only determiners and numbers between them ("fired two
+    Hwasong-18"): a mention starting within the reach of those words, the first zone's that fits."""
+    reach = _OBJECT_GAP.match(text, cue.end(), layout.sentence.end).end()
+    for zone in layout.starting_within(cue.end(), reach):
+        if zone.mention.primary and _OBJECT_GAP.fullmatch(text, cue.end(), zone.mention.start):
+            return zone.mention
+    return None
+
+
+def _coordinated_before(text: str, zones: Sequence[Zone], index: int) -> list[str]:
+    """"Kh-101 and Kh-555 cruise missiles launched from …": the systems listed with the owner share its act."""
+    keys: list[str] = []
+    owner = zones[index]
+    while index > 0 and not owner.continuation:
+        previous = zones[index - 1].mention
+        if not previous.primary or not _LIST_GAP.fullmatch(text, previous.end, zones[index].mention.start):
+            break
+        keys.append(previous.key)
+        index -= 1
+    return keys[::-1]
+
+
+def _remember_unnamed_firing(doc: Doc, sentence: Sentence, cues, dates: list[FoundDate]) -> None:
+    """"North Korea fired a new solid-fuel ICBM on Thursday": kept for the system a later sentence names."""
+    n, cue, kind = next(((n, c, k) for n, (c, k) in enumerate(cues) if k != "display"), (None, None, None))
+    nouns = find_categories(sentence.text)
+    if cue is None or not (nouns or weapon_noun_regex().search(sentence.text)):
+        return
+    fuels, fuel_lookup = fuel_regex()
+    fuel = fuels.search(sentence.text)
+    doc.unnamed = Unnamed(
+        index=sentence.index, start=sentence.start, kind=kind,
+        date=dates_by_cue([c for c, _ in cues], dates).get(n) or (dates[0] if dates else None),
+        location=location(doc, cue.end(), sentence.end), category=nouns[0][1] if nouns else None,
+        fuel=fuel_lookup[phrase_key(fuel.group())] if fuel else None,
+        claimant=claimant_at(attributions(doc, sentence), cue.start()))
+
+
+def _event(doc: Doc, record: SentenceRecord, kind: str, cue: re.Match[str], date: FoundDate | None,
+           place: str | None) -> ExtractedEvent:
+    sentence = record.sentence
+    start, end = sentence.start, sentence.end
+    rule = f"event.{kind}"
+    unnamed = recent_unnamed(doc, sentence)
+    if kind != "display" and date is None and unnamed is not None and unnamed.date is not None:
+        # "North Korea fired a missile on Thursday. … The launch of the Hwasong-19 …": one firing.
+        date, place, start, rule = unnamed.date, place or unnamed.location, unnamed.start, f"{rule}+antecedent"
+    scene = doc.scene
+    if kind == "display" and (date is None or place is None) and scene is not None \
+            and 0 <= sentence.index - scene.index <= rules().scene_sentences and (scene.date or scene.place):
+        date = date or scene.date
+        place = place or scene.place
+        start, rule = min(start, scene.start), "event.display+scene"
+    return ExtractedEvent(
+        kind=kind, date=date.date if date else None, date_precision=date.precision if date else None,
+        location=place, claimant=claimant_at(record.attributions, cue.start()),
+        quote=doc.text[start:end], start=start, end=end, rule=rule)
+
+
+def _reporting_date(text: str, sentence: Sentence, date: FoundDate) -> bool:
+    """The date of the report, not of the event: a dateline ("SEOUL, Oct 31 (Reuters) -") or the day
+    something was said ("the ministry said on Wednesday")."""
+    before = text[sentence.start:date.start]
+    dateline = _DATELINE.match(text, sentence.start)
+    if dateline and date.end <= dateline.end():
+        return True
+    return _SAID_ON.search(before) is not None
+
+
+def location(doc: Doc, start: int, end: int) -> str | None:
+    """The first place named after a preposition ("near Pyongyang", "off the coast of Crimea") in start..end."""
+    excluded = not_places()
+    for match in event_patterns().location.finditer(doc.text, start, end):
+        place = match.group("loc").rstrip(".,")
+        first = place.split()[0]
+        if first in excluded or place in excluded or re.fullmatch(r"[\d\W]+", place):
+            continue
+        if any(place.startswith(m.surface) for m in doc.mentions_at.get(match.start("loc"), ())):
+            continue
+        return place
+    return None
