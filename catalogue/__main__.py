@@ -1,3 +1,3 @@
-from catalogue.cli import main
+from catalogue import run
 
-main()
+run()

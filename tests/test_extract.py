@@ -16,7 +16,7 @@ from catalogue.readers import Reader
 
 from conftest import SEED_ARTICLE
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "cases.jsonl"
+GOLDEN = Path(__file__).resolve().parent / "golden"  # every .jsonl file in it
 
 
 @pytest.fixture(scope="module")

@@ -272,7 +272,7 @@ def test_best_value_rule_is_the_same_in_python_and_in_the_view(cli, db_url, tmp_
     from catalogue.extract.normalize import fold
     from catalogue.schemas import Document
 
-    golden = SEEDS.parent / "tests" / "golden" / "cases.jsonl"
+    golden = SEEDS.parent / "tests" / "golden"
     best = {}
     for case in load_gold(golden):
         (tmp_path / f"{case.id}.md").write_text(f"---\npublished: {case.published}\n---\n{case.text}\n"

@@ -23,8 +23,9 @@ from catalogue.writer import BatchWriter
 
 from conftest import SEED_ARTICLE, canonical
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "cases.jsonl"
-CASES = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CASES = [json.loads(line) for path in sorted(GOLDEN.glob("*.jsonl"))
+         for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 GOOD = "Iran unveiled the Fattah hypersonic missile on Tuesday, state media said.\n"
 NEUTRAL = {"cwd": "/"}  # run the installed catalogue, not the source tree (see test_reliability)
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from catalogue.extract import extract
 from catalogue.readers import Reader
@@ -47,6 +47,9 @@ def expected_counts(folder: Path) -> dict[str, tuple[int, int, int]]:
 
 def check_complete_or_absent(db_url: str, expected: dict[str, tuple[int, int, int]]) -> int:
     engine = create_engine(db_url)
+    if not inspect(engine).has_table("sources"):  # killed before its first migration committed
+        engine.dispose()
+        return 0
     with engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT s.sha256, (SELECT COUNT(*) FROM mentions m WHERE m.source_id = s.id), "

@@ -127,6 +127,8 @@ def test_timeout_must_be_positive(seeded):
 def test_ctrl_c_stops_a_runaway_query(seeded, db_url):
     """SIGINT after a second: exit 130 and one line within seconds, on both engines (SQLite runs the query in C,
     where Python raises no KeyboardInterrupt: the progress handler stops it)."""
+    # A cold start compiles the modules first: warm them, so that the signal reaches the running query.
+    subprocess.run([sys.executable, "-m", "catalogue", "--help"], capture_output=True, check=True, cwd="/")
     process = subprocess.Popen(
         [sys.executable, "-m", "catalogue", "--db", db_url, "sql", RUNAWAY],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/",  # the installed catalogue, not the tree
