@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
+from typer.core import TyperOption
 
 from catalogue import db as database
 from catalogue import output
@@ -25,6 +28,10 @@ claim_app = typer.Typer(no_args_is_help=True, help="Confirm, dispute or retract 
 app.add_typer(claim_app, name="claim")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# Typer's help gives a flag a type (`--json <bool>`), as if it took a value, which it refuses (`--json true`).
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _option_type(self, ctx)
 
 
 class State:
@@ -211,7 +218,7 @@ def extract_command(paths: PathsArgument, published: PublishedOption = None, jso
             continue
         rows = [(s.name, s.category, s.fuel, s.country, len(s.claims), len(s.events)) for s in result.systems]
         output.table(["system", "category", "fuel", "country", "claims", "events"], rows,
-                     title=f"{item.path}: {len(rows)} systems")
+                     title=f"{item.path}: {output.plural(len(rows), 'system')}")
     if failed:
         raise typer.Exit(1)
 
@@ -256,10 +263,10 @@ def eval_command(
         ("their claimant right", f"{report.measured_claimant_right:.3f}"),
         ("event recall", f"{report.event_recall:.3f}"),
     ]
-    title = f"{', '.join(gold)}{f' ({split.value})' if split else ''}: {report.cases} cases"
+    title = f"{', '.join(gold)}{f' ({split.value})' if split else ''}: {output.plural(report.cases, 'case')}"
     output.table(["measure", "score"], rows, title=title)
     for name, scores in report.splits.items():
-        typer.echo(f"{name}: {scores.cases} cases, systems F1 {scores.system_f1:.3f}, category "
+        typer.echo(f"{name}: {output.plural(scores.cases, 'case')}, systems F1 {scores.system_f1:.3f}, category "
                    f"{scores.category_accuracy:.3f}, fuel {scores.fuel_accuracy:.3f} ({scores.fuel_invented} invented), "
                    f"claims {scores.claim_recall:.3f}, measured claims {scores.measured_claim_recall:.3f} "
                    f"(claimant {scores.measured_claimant_right:.3f}), events {scores.event_recall:.3f}")
@@ -292,13 +299,10 @@ def import_command(
     eng = engine("write")
     show_progress = output.is_terminal() and not json_output and not (len(paths) == 1 and Path(paths[0]).is_file())
     if show_progress:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from catalogue.readers import document_count
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("importing", total=None)
-            report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs,
-                                  progress=lambda r: bar.update(task, advance=1, description=r.path))
+        with output.progress(document_count(paths), err) as advance:
+            report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs, progress=lambda _: advance())
     else:
         report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs)
     if overrides is not None and report.documents_new + report.documents_unchanged + report.documents_failed > 1:
@@ -318,7 +322,7 @@ def _print_import(report) -> None:
         for document in report.documents:
             if document.status != "new":
                 continue
-            typer.echo(f"{document.path}: would add {len(document.systems_new)} new systems "
+            typer.echo(f"{document.path}: would add {output.plural(len(document.systems_new), 'new system')} "
                        f"({', '.join(document.systems_new) or '-'}), update {len(document.systems_updated)}")
             rows = [(c.system, c.attribute, c.value + (f" {c.unit}" if c.unit else ""), c.claimant or "",
                      c.quote or "(reference list)") for c in document.planned]
@@ -327,7 +331,7 @@ def _print_import(report) -> None:
     typer.echo(
         f"{prefix}documents: {report.documents_new} new, {report.documents_unchanged} unchanged, "
         f"{report.documents_failed} failed"
-        + (f", {report.files_skipped} files skipped" if report.files_skipped else "")
+        + (f", {output.plural(report.files_skipped, 'file')} skipped" if report.files_skipped else "")
         + f"; systems: {report.systems_new} new, {report.systems_updated} updated; "
         f"claims: {report.claims_added} added; events: {report.events_added} added "
         f"({report.observations_added} observations); relations: {report.relations_added} added"
@@ -396,11 +400,10 @@ def show_command(
     _print_detail(detail)
 
 
-def _source_label(claim) -> str:
-    if claim.source_id is None:
-        return "reference list"
-    date = f", {claim.source_published}" if getattr(claim, "source_published", None) else ""
-    return f"source {claim.source_id}: {claim.source_title or ''}{date}"
+def _source_label(record) -> str:
+    """A claim's, event's, relation's or search hit's source as 'source N: title (date)'."""
+    return output.source_label(record.source_id, record.source_title, record.source_published,
+                               record.source_precision)
 
 
 def _print_detail(detail) -> None:
@@ -420,17 +423,15 @@ def _print_detail(detail) -> None:
                  c.claimant or "", c.quote or "", _source_label(c)) for c in others if c.attribute == attribute]
         output.table(["claim", "value", "status", "claimant", "quote", "source"], rows, title=f"{attribute}:")
     if detail.events:
-        from catalogue.schemas import edtf
-
         observed = any(e.observations for e in detail.events)  # the column only when some event measured
         output.table(["date", "kind", "location", *(["observed"] * observed), "claimant", "quote", "source"],
-                     [(edtf(e.date, e.date_precision) or "?", e.kind, e.location or "", *([e.observed()] * observed),
-                       e.claimant or "", e.quote, f"source {e.source_id}: {e.source_title or ''}")
+                     [(output.human_date(e.date, e.date_precision) or "?", e.kind, e.location or "",
+                       *([e.observed()] * observed), e.claimant or "", e.quote, _source_label(e))
                       for e in detail.events], title="events:")
     if detail.relations:
         output.table(["relation", "system", "claimant", "quote", "source"],
                      [(r.kind if r.direction == "outgoing" else f"{r.kind} (by)", r.other, r.claimant or "", r.quote,
-                       f"source {r.source_id}: {r.source_title or ''}") for r in detail.relations],
+                       _source_label(r)) for r in detail.relations],
                      title="relations:")
 
 
@@ -452,15 +453,16 @@ def search_command(
         typer.echo("no matches")
         return
 
-    def show(snippet: str) -> str:
-        if output.is_terminal():
-            return snippet.replace(MARK_START, "[bold]").replace(MARK_END, "[/bold]")
-        return snippet
+    def show(snippet: str) -> "str | Text":
+        if not output.is_terminal():
+            return snippet
+        marked = Text()
+        for i, part in enumerate(re.split(f"{re.escape(MARK_START)}|{re.escape(MARK_END)}", snippet)):
+            marked.append(part, style="bold" if i % 2 else "")  # the parts between the marks are the matches
+        return marked
 
     output.table(["kind", "system", "attribute", "snippet", "source"],
-                 [(h.kind, h.system or "", h.attribute or "", show(h.snippet),
-                   f"source {h.source_id}: {h.source_title or ''}" if h.source_id else "reference list")
-                  for h in hits])
+                 [(h.kind, h.system or "", h.attribute or "", show(h.snippet), _source_label(h)) for h in hits])
 
 
 @app.command("sources")
@@ -473,8 +475,9 @@ def sources_command(json_output: JsonOption = False) -> None:
     if json_output:
         typer.echo(output.to_json(rows))
         return
-    output.table(["id", "title", "published", "publisher", "systems"],
-                 [(r.id, r.title, r.published, r.publisher, ", ".join(r.systems)) for r in rows])
+    output.table(["source", "publisher", "systems"],
+                 [(output.source_label(r.id, r.title, r.published, r.published_precision), r.publisher,
+                   ", ".join(r.systems)) for r in rows])
 
 
 @app.command("source")
@@ -487,8 +490,11 @@ def source_command(source_id: Annotated[int, typer.Argument(help="Source id.")],
     if json_output:
         typer.echo(detail.model_dump_json(indent=2))
         return
-    for key, value in detail.model_dump().items():
-        typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    shown = {**detail.model_dump(exclude={"published_precision"}), "systems": ", ".join(detail.systems),
+             "published": output.human_date(detail.published, detail.published_precision),
+             "imported_at": f"{detail.imported_at:%Y-%m-%d %H:%M:%S}"}
+    for key, value in shown.items():
+        typer.echo(f"{key}: {'-' if value is None or value == '' else value}")  # never "None"
 
 
 @app.command("sql")
@@ -526,7 +532,7 @@ def export_command(
     output_file: Annotated[str | None, typer.Option("--output", help="Write to this file, not stdout.")] = None,
     schema: Annotated[bool, typer.Option("--schema", help="Print the export's JSON Schema instead.")] = False,
 ) -> None:
-    """Export the catalogue (contract §5)."""
+    """Export the catalogue as catalogue-export/2; every key is described in docs/export.md."""
     from catalogue.export import FORMATS, export, schema_json
 
     if schema:
@@ -552,15 +558,21 @@ def export_command(
 
 
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why: kept with the correction.")]
+SystemArgument = Annotated[str, typer.Argument(help="Any name of the system, e.g. Hwasong-18 or KN-23.")]
+ClaimArgument = Annotated[int, typer.Argument(help="The claim's id, as 'catalogue show' lists it.")]
 
 
 def _curated(result) -> None:
-    typer.echo(f"{result.detail} (curation {result.curation_id})")
+    typer.echo(result.detail + (f" (curation {result.curation_id})" if result.curation_id is not None else ""))
 
 
 @alias_app.command("add")
 @user_errors
-def alias_add_command(system: str, alias: str, note: NoteOption = None) -> None:
+def alias_add_command(
+    system: SystemArgument,
+    alias: Annotated[str, typer.Argument(help="The other name, e.g. Hwasong-18 Mod 1.")],
+    note: NoteOption = None,
+) -> None:
     """Make ALIAS another name of SYSTEM."""
     from catalogue.curation import add_alias
 
@@ -569,7 +581,11 @@ def alias_add_command(system: str, alias: str, note: NoteOption = None) -> None:
 
 @app.command("rename")
 @user_errors
-def rename_command(system: str, new_name: str, note: NoteOption = None) -> None:
+def rename_command(
+    system: SystemArgument,
+    new_name: Annotated[str, typer.Argument(help="The system's new canonical name.")],
+    note: NoteOption = None,
+) -> None:
     """Give SYSTEM a new canonical name (the old one stays an alias)."""
     from catalogue.curation import rename
 
@@ -578,7 +594,11 @@ def rename_command(system: str, new_name: str, note: NoteOption = None) -> None:
 
 @app.command("merge")
 @user_errors
-def merge_command(keep: str, other: str, note: NoteOption = None) -> None:
+def merge_command(
+    keep: Annotated[str, typer.Argument(help="Any name of the system that stays.")],
+    other: Annotated[str, typer.Argument(help="Any name of the system merged into KEEP and removed.")],
+    note: NoteOption = None,
+) -> None:
     """Merge OTHER into KEEP: claims, mentions, events, relations and names move to KEEP."""
     from catalogue.curation import merge
 
@@ -593,21 +613,21 @@ def _claim_status(claim_id: int, status: str, note: str | None) -> None:
 
 @claim_app.command("confirm")
 @user_errors
-def claim_confirm(claim_id: int, note: NoteOption = None) -> None:
+def claim_confirm(claim_id: ClaimArgument, note: NoteOption = None) -> None:
     """Mark a claim confirmed."""
     _claim_status(claim_id, "confirmed", note)
 
 
 @claim_app.command("dispute")
 @user_errors
-def claim_dispute(claim_id: int, note: NoteOption = None) -> None:
+def claim_dispute(claim_id: ClaimArgument, note: NoteOption = None) -> None:
     """Mark a claim disputed (it no longer decides category or fuel)."""
     _claim_status(claim_id, "disputed", note)
 
 
 @claim_app.command("retract")
 @user_errors
-def claim_retract(claim_id: int, note: NoteOption = None) -> None:
+def claim_retract(claim_id: ClaimArgument, note: NoteOption = None) -> None:
     """Mark a claim retracted (kept for the record, never counted)."""
     _claim_status(claim_id, "retracted", note)
 
@@ -617,7 +637,7 @@ def claim_retract(claim_id: int, note: NoteOption = None) -> None:
 def datasette_metadata_command(
     database: Annotated[str, typer.Option(help="Database name as Datasette shows it (file name stem).")] = "catalogue",
 ) -> None:
-    """Print Datasette metadata (table and column descriptions): datasette catalogue.db -m metadata.json"""
+    """Print Datasette metadata (descriptions, full-text tables for ?_search=): datasette catalogue.db -m metadata.json"""
     import json
 
     from catalogue.schema_doc import datasette_metadata

@@ -31,7 +31,7 @@ ACTOR_ENV = "CATALOGUE_USER"
 
 
 class CurationResult(BaseModel):
-    curation_id: int
+    curation_id: int | None  # None: nothing to change, nothing recorded
     action: str
     system: str | None
     detail: str
@@ -75,8 +75,10 @@ def add_alias(engine: Engine, system_name: str, alias: str, note: str | None = N
         if owner is not None and owner != system.id:
             other = session.get(System, owner)
             raise CatalogueError(f"alias add: {alias!r} already names {other.name}; use merge to join them")
-        if owner is None:
-            session.add(Alias(system_id=system.id, name=alias, normalized=key, kind="name"))
+        if owner is not None:  # already this system's name: a second curation would record nothing new
+            return CurationResult(curation_id=None, action="alias_add", system=system.name,
+                                  detail=f"{alias} already names {system.name}; nothing recorded")
+        session.add(Alias(system_id=system.id, name=alias, normalized=key, kind="name"))
         curation = _record(session, action="alias_add", system_id=system.id, new_value=alias, note=note)
         return CurationResult(curation_id=curation.id, action="alias_add", system=system.name,
                               detail=f"{alias} now names {system.name}")

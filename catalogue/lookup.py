@@ -76,7 +76,8 @@ def _detail_statement():
         end=claims.c.end,
         status=claims.c.status, extractor=claims.c.extractor + literal_column("'@'") + claims.c.extractor_version,
         source_id=claims.c.source_id, source_title=of_source("title", claims.c.source_id),
-        source_published=of_source("published", claims.c.source_id)))) \
+        source_published=of_source("published", claims.c.source_id),
+        source_precision=of_source("published_precision", claims.c.source_id)))) \
         .where(claims.c.system_id == system.c.id)
     observation_rows = select(json_array_of(json_object(
         id=observations.c.id, attribute=observations.c.attribute, value=observations.c.value,
@@ -86,7 +87,8 @@ def _detail_statement():
     event_rows = select(json_array_of(json_object(
         id=events.c.id, kind=events.c.kind, date=events.c.date, date_precision=events.c.date_precision,
         location=events.c.location, claimant=events.c.claimant, quote=events.c.quote, source_id=events.c.source_id,
-        source_title=of_source("title", events.c.source_id), observations=array(observation_rows)))) \
+        source_title=of_source("title", events.c.source_id), source_published=of_source("published", events.c.source_id),
+        source_precision=of_source("published_precision", events.c.source_id), observations=array(observation_rows)))) \
         .select_from(events.join(event_systems, event_systems.c.event_id == events.c.id)) \
         .where(event_systems.c.system_id == system.c.id)
     outgoing = relations.c.subject_id == system.c.id
@@ -95,6 +97,8 @@ def _detail_statement():
         direction=case((outgoing, literal_column("'outgoing'")), else_=literal_column("'incoming'")),
         other=other.c.name, claimant=relations.c.claimant, quote=relations.c.quote, start=relations.c.start,
         end=relations.c.end, source_id=relations.c.source_id, source_title=of_source("title", relations.c.source_id),
+        source_published=of_source("published", relations.c.source_id),
+        source_precision=of_source("published_precision", relations.c.source_id),
         extractor=relations.c.extractor + literal_column("'@'") + relations.c.extractor_version))) \
         .select_from(relations.join(other, other.c.id == case((outgoing, relations.c.object_id),
                                                               else_=relations.c.subject_id))) \

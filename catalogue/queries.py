@@ -1,11 +1,14 @@
 """Read-only lookups, each a typed function returning Pydantic models."""
 
 import datetime as dt
+from typing import get_args
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 from catalogue.db import is_valid_id
+from catalogue.errors import CatalogueError
+from catalogue.extract.rules import CATEGORIES, Fuel
 from catalogue.units import format_number
 
 
@@ -22,16 +25,25 @@ class SystemRow(BaseModel):
     last_seen: dt.date | None
 
 
+def known_value(what: str, given: str, known: "list[str] | tuple[str, ...]") -> str:
+    """given as one of the known slugs: ICBM is icbm, "Cruise missile" is cruise_missile; else an error listing them."""
+    slug = "_".join(given.casefold().replace("-", " ").split())
+    if slug not in known:
+        raise CatalogueError(f"unknown {what} {given!r}; use one of: {', '.join(known)}")
+    return slug
+
+
 def list_systems(engine: Engine, category: str | None = None, country: str | None = None, fuel: str | None = None,
                  source_id: int | None = None) -> list[SystemRow]:
-    """Systems from the system_overview view, filtered; names sorted case-insensitively."""
+    """Systems from the system_overview view, filtered (ignoring case; an unknown category or fuel is
+    refused, naming the known ones); names sorted case-insensitively."""
     clauses, params = [], {}
     if category:
         clauses.append("o.category = :category")
-        params["category"] = category
+        params["category"] = known_value("category", category, CATEGORIES)
     if fuel:
         clauses.append("o.fuel = :fuel")
-        params["fuel"] = fuel
+        params["fuel"] = known_value("fuel", fuel, get_args(Fuel))
     if country:
         clauses.append("LOWER(o.country) = LOWER(:country)")
         params["country"] = country
@@ -66,6 +78,7 @@ class ClaimView(BaseModel):
     source_id: int | None
     source_title: str | None
     source_published: dt.date | None
+    source_precision: str | None
 
 
 class ObservationView(BaseModel):
@@ -103,6 +116,8 @@ class EventView(BaseModel):
     quote: str
     source_id: int
     source_title: str | None
+    source_published: dt.date | None
+    source_precision: str | None
     observations: list[ObservationView]
 
     def observed(self) -> str:
@@ -120,6 +135,8 @@ class RelationView(BaseModel):
     end: int
     source_id: int
     source_title: str | None
+    source_published: dt.date | None
+    source_precision: str | None
     extractor: str
 
 

@@ -174,6 +174,22 @@ def decode(data: bytes, path: str) -> str:
     return str(western[0] if western else best)
 
 
+TITLE_LENGTH = 120  # a derived title fits a table row beside its date
+
+
+def derived_title(text: str, limit: int = TITLE_LENGTH) -> str | None:
+    """A document's title when it gives none: its first line (a Markdown '# ' dropped), cut at a word near limit."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    if line is None:
+        return None
+    line = re.sub(r"^#{1,6}\s+", "", line)
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit)
+    head = line[:cut] if cut >= limit * 2 // 3 else line[:limit - 1]  # no space near the end: cut the word
+    return head.rstrip(" ,;:-\u2013\u2014") + "\u2026"
+
+
 def _document(text: str, meta: Metadata, path: str) -> Document:
     text = normalise_text(text)
     if "\x00" in text:
@@ -184,10 +200,10 @@ def _document(text: str, meta: Metadata, path: str) -> Document:
         raise InputError(path, str(exc)) from None
     if not text.strip():
         raise InputError(path, "empty text")
-    title = meta.title or next((line.strip() for line in text.splitlines() if line.strip()), None)
+    title = meta.title or derived_title(text)
     published, precision = parse_published(meta.published) if meta.published else (None, None)
     return Document(
-        text=text, title=title[:500] if title else None, url=meta.url, publisher=meta.publisher,
+        text=text, title=title, url=meta.url, publisher=meta.publisher,
         published=published, published_precision=precision, language=meta.language, path=path,
     )
 
@@ -301,6 +317,29 @@ def parse_json_object(obj: Any, path: str, overrides: Metadata | None = None) ->
     return _document(text, _metadata(obj, path, "metadata").merged(overrides), path)
 
 
+def folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Every file under folder (hidden ones left out), sorted, and those of them that are articles."""
+    entries = sorted(p for p in folder.rglob("*") if not p.name.startswith(".") and not p.is_dir())
+    # A pipe, socket or device inside a folder is skipped like any other file that is no article.
+    return entries, [p for p in entries if p.suffix.casefold() in SUFFIXES and p.is_file()]
+
+
+def document_count(paths: list[str]) -> int | None:
+    """How many documents (or their errors) reading paths gives, counted without reading a file;
+    None when that needs reading: standard input or a JSON Lines file, which hold any number."""
+    count = 0
+    for path in paths:
+        target = Path(path)
+        try:
+            files = folder_files(target)[1] if target.is_dir() else [target]
+        except (OSError, ValueError):
+            files = [target]  # reading it gives one error
+        if path == "-" or any(f.suffix.casefold() in (".jsonl", ".ndjson") for f in files):
+            return None
+        count += max(len(files), 1)  # a folder without articles gives one error
+    return count
+
+
 @dataclass
 class Reader:
     """Reads documents from paths; yields a Document or an InputError for each, counts skipped files.
@@ -331,9 +370,7 @@ class Reader:
 
     def _folder(self, target: Path, name: str) -> Iterator[Document | InputError]:
         try:
-            entries = sorted(p for p in target.rglob("*") if not p.name.startswith(".") and not p.is_dir())
-            # A pipe, socket or device inside a folder is skipped like any other file that is no article.
-            articles = [p for p in entries if p.suffix.casefold() in SUFFIXES and p.is_file()]
+            entries, articles = folder_files(target)
         except OSError as exc:
             yield InputError(name, f"cannot read the folder: {exc.strerror or exc}")
             return

@@ -9,6 +9,8 @@ import pytest
 
 from catalogue.schema_doc import datasette_metadata
 
+from conftest import SEED_ARTICLE
+
 
 def as_json(cli, *args):
     code, out, err = cli(*args, "--json")
@@ -39,7 +41,7 @@ def test_show_plain_text_lists_support_and_timeline(seeded):
     code, out, _ = seeded("show", "Haeil")
     assert code == 0
     assert "unmanned_underwater_vehicle" in out and "Pyongyang" in out and "radioactive tsunamis" in out
-    assert "2023-21" in out  # spring 2023, EDTF
+    assert "spring 2023" in out  # EDTF 2023-21 in JSON
 
 
 def test_unknown_system_suggests(seeded):
@@ -124,6 +126,71 @@ def test_export_jsonl_and_csv(seeded):
     assert code == 1 and "unknown format" in err
 
 
+# Non-ASCII before and inside the quotes: offsets count characters, not bytes.
+LAUNCH = ("Pyongyang fired a Hwasŏng-18 on 13 April 2023 — its third launch — and the missile flew about 1,000 km "
+          "and reached an apogee of 6,000 km, Japan's defence ministry said.\n")
+
+
+def assert_spans(records: list[dict], texts: dict[int, str]) -> None:
+    """Each record's offsets point at its quote in its source's stored text."""
+    for record in records:
+        if record["source_id"] is None:  # the packaged reference list: no text to point into
+            assert (record["quote"], record["start"], record["end"]) == (None, None, None), record
+        else:
+            assert record["start"] < record["end"], record
+            assert texts[record["source_id"]][record["start"]:record["end"]] == record["quote"], record
+
+
+def test_export_and_show_agree_with_the_database(seeded, engine, tmp_path):
+    import hashlib
+    from collections import Counter
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from catalogue.models import Claim, Observation, Relation, Source, System, event_systems
+
+    (tmp_path / "launch.txt").write_text(LAUNCH, encoding="utf-8")
+    assert seeded("import", str(tmp_path / "launch.txt"))[0] == 0
+    with Session(engine) as session:
+        sources = [(s.id, s.title, hashlib.sha256(s.text.encode()).hexdigest(), s.text)
+                   for s in session.scalars(select(Source).order_by(Source.id))]
+        names = dict(session.execute(select(System.id, System.name)).all())
+        claims = Counter(session.scalars(select(Claim.system_id))) + Counter(session.scalars(select(Relation.subject_id)))
+        events = Counter(session.scalars(select(event_systems.c.system_id)))
+        observations = Counter(session.scalars(select(event_systems.c.system_id).join(
+            Observation, Observation.event_id == event_systems.c.event_id)))
+    texts = {source_id: text for source_id, _, _, text in sources}
+
+    code, out, err = seeded("export")
+    assert code == 0, err
+    document = json.loads(out)
+    assert [(s["id"], s["title"], s["sha256"]) for s in document["sources"]] == [s[:3] for s in sources]
+    assert {s["id"]: s["name"] for s in document["systems"]} == names
+    for system in document["systems"]:
+        assert len(system["claims"]) == claims[system["id"]] and len(system["events"]) == events[system["id"]]
+        assert sum(len(e["observations"]) for e in system["events"]) == observations[system["id"]]
+        assert_spans(system["claims"], texts)
+        for event in system["events"]:
+            assert event["quote"] in texts[event["source_id"]]
+            assert_spans(event["observations"], texts)
+        shown = as_json(seeded, "show", system["name"])  # show --json: the same records, the same offsets
+        assert_spans(shown["claims"], texts)
+        assert_spans([o for e in shown["events"] for o in e["observations"]], texts)
+        assert sorted((c["attribute"], c["value"], c["start"]) for c in shown["claims"]) == sorted(
+            (c["attribute"], c["value"], c["start"]) for c in system["claims"])
+    assert sum(observations.values()) > 0  # the launch measured its flight: its observations were checked too
+
+    code, out, err = seeded("export", "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == sum(claims.values()) + sum(observations.values())
+    for row in rows:
+        assert row["system"] == names[int(row["system_id"])]
+        if row["source_id"]:
+            assert texts[int(row["source_id"])][int(row["start"]):int(row["end"])] == row["quote"], row
+
+
 def test_merge_then_import_lands_on_keep(seeded, tmp_path):
     later = tmp_path / "later.txt"
     later.write_text("North Korea flew the Saetbyol-9 drone over the East Sea on Monday, KCNA said.\n")
@@ -185,3 +252,27 @@ def test_datasette_metadata_describes_every_column(seeded):
         assert all(tables[table.name]["columns"].values())
     assert tables["system_overview"]["columns"]["fuel"]
     assert datasette_metadata("x")["databases"]["x"]
+
+
+def test_datasette_search_finds_through_the_metadata(tmp_path):
+    """Datasette's ?_search= runs `fts_pk IN (SELECT rowid FROM fts_table WHERE fts_table MATCH :search)`
+    (datasette/filters.py) with the tables the metadata names. SQLite only: Datasette reads SQLite files."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from catalogue.cli import app
+
+    db = tmp_path / "catalogue.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "import", str(SEED_ARTICLE)])
+    assert result.exit_code == 0, result.output
+    tables = datasette_metadata()["databases"]["catalogue"]["tables"]
+    connection = sqlite3.connect(db)
+    for table, columns, word in [("claims", "value || quote", "tsunamis"), ("sources", "title || text", "Shoigu")]:
+        fts, pk = tables[table]["fts_table"], tables[table]["fts_pk"]
+        found = connection.execute(f"SELECT id FROM {table} WHERE {pk} IN "
+                                   f"(SELECT rowid FROM {fts} WHERE {fts} MATCH :search)", {"search": word}).fetchall()
+        expected = connection.execute(f"SELECT id FROM {table} WHERE {columns} LIKE ?", (f"%{word}%",)).fetchall()
+        assert sorted(found) == sorted(expected) and expected, table
+    assert {table for table, meta in tables.items() if "fts_table" in meta} == {"claims", "sources"}
+    connection.close()
