@@ -407,12 +407,15 @@ def _source_label(record) -> str:
 
 
 def _print_detail(detail) -> None:
-    typer.echo(f"{detail.name}  [{detail.slug}]  country: {detail.country or '-'}")
+    def curated(attribute: str) -> str:
+        return " (curated)" if attribute in detail.curated else ""
+
+    typer.echo(f"{detail.name}  [{detail.slug}]  country: {detail.country or '-'}{curated('country')}")
     typer.echo("aliases: " + (", ".join(f"{a.name} ({a.kind})" for a in detail.aliases) or "-"))
     for attribute in ("category", "fuel"):
         value = getattr(detail, attribute)
         flag = "  CONFLICTING CLAIMS" if detail.conflicting(attribute) else ""
-        typer.echo(f"{attribute}: {value or '-'}{flag}")
+        typer.echo(f"{attribute}: {value or '-'}{curated(attribute)}{flag}")
         rows = [(c.id, c.value, c.status, c.claimant or "", c.quote or "", _source_label(c))
                 for c in detail.claims_for(attribute)]
         if rows:
@@ -532,7 +535,7 @@ def export_command(
     output_file: Annotated[str | None, typer.Option("--output", help="Write to this file, not stdout.")] = None,
     schema: Annotated[bool, typer.Option("--schema", help="Print the export's JSON Schema instead.")] = False,
 ) -> None:
-    """Export the catalogue as catalogue-export/2; every key is described in docs/export.md."""
+    """Export the catalogue as catalogue-export/3; every key is described in docs/export.md."""
     from catalogue.export import FORMATS, export, schema_json
 
     if schema:
@@ -590,6 +593,20 @@ def rename_command(
     from catalogue.curation import rename
 
     _curated(rename(engine("write"), system, new_name, note))
+
+
+@app.command("set")
+@user_errors
+def set_command(
+    system: SystemArgument,
+    attribute: Annotated[str, typer.Argument(help="What to set: category or country.")],
+    value: Annotated[str, typer.Argument(help="A category (icbm, \"cruise missile\") or a country (\"North Korea\").")],
+    note: NoteOption = None,
+) -> None:
+    """Set SYSTEM's category or country; it stays through reextract and later imports."""
+    from catalogue.curation import set_attribute
+
+    _curated(set_attribute(engine("write"), system, attribute, value, note))
 
 
 @app.command("merge")

@@ -1,4 +1,5 @@
-"""Corrections by analysts: add an alias, rename, merge two systems, confirm/dispute/retract a claim.
+"""Corrections by analysts: add an alias, rename, merge two systems, set a system's category or country,
+confirm/dispute/retract a claim.
 
 Every action is recorded in `curations` (what, when, who) and survives re-extraction: aliases and
 merges live in the alias table that resolves every later import, and claim statuses are re-applied
@@ -128,6 +129,8 @@ def merge(engine: Engine, keep_name: str, other_name: str, note: str | None = No
         session.execute(update(Curation).where(Curation.system_id == other.id).values(system_id=keep.id))
         if keep.country is None:
             keep.country = other.country
+        if keep.category is None:
+            keep.category = other.category
         merged_name = other.name
         session.delete(other)
         session.flush()
@@ -135,6 +138,38 @@ def merge(engine: Engine, keep_name: str, other_name: str, note: str | None = No
                            note=note)
         return CurationResult(curation_id=curation.id, action="merge", system=keep.name,
                               detail=f"{merged_name} merged into {keep.name}")
+
+
+SETTABLE = ("category", "country")
+COUNTRY_LENGTH = System.__table__.c.country.type.length
+
+
+def set_attribute(engine: Engine, system_name: str, attribute: str, value: str,
+                  note: str | None = None) -> CurationResult:
+    """Set a system's category (a known one: ICBM is icbm) or country. Both live on the system row, which
+    reextract leaves alone and imports fill only when empty, so the setting lasts; the category then is
+    system_overview's category, over the claims."""
+    from catalogue.extract.rules import CATEGORIES
+    from catalogue.queries import known_value
+
+    if attribute not in SETTABLE:
+        raise CatalogueError(f"set: can set {' or '.join(SETTABLE)}, not {attribute!r}")
+    if attribute == "category":
+        value = known_value("category", value, CATEGORIES)
+    else:
+        value = " ".join(value.split())
+        if not fold(value):
+            raise CatalogueError("set: the country needs letters")
+        if len(value) > COUNTRY_LENGTH:
+            raise CatalogueError(f"set: a country has at most {COUNTRY_LENGTH} characters, not {len(value)}")
+    with session_scope(engine) as session:
+        system = resolve_system(session, system_name)
+        old = getattr(system, attribute)
+        setattr(system, attribute, value)
+        curation = _record(session, action=f"set_{attribute}", system_id=system.id, old_value=old,
+                           new_value=value, note=note)
+        return CurationResult(curation_id=curation.id, action=f"set_{attribute}", system=system.name,
+                              detail=f"{system.name}: {attribute} {old or '-'} → {value}")
 
 
 def set_claim_status(engine: Engine, claim_id: int, status: str, note: str | None = None) -> CurationResult:

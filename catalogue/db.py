@@ -181,6 +181,8 @@ def _losses(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]])
             continue
         losses += [f"column {table}.{column} ({_count(count, 'value')})" for column, count in counts.items()
                    if column and count and column not in after[table]]
+        if after[table][""] < counts[""]:  # rows a downgrade deletes because the older schema cannot hold them
+            losses.append(f"{_count(counts[''] - after[table][''], 'row')} of table {table}")
     return losses
 
 

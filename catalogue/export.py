@@ -1,4 +1,4 @@
-"""Export in the shape of contract §5, as catalogue-export/2 (docs/export.md): JSON, JSON Lines or CSV,
+"""The export, catalogue-export/3 (described key by key in docs/export.md): JSON, JSON Lines or CSV,
 and its JSON Schema."""
 
 import csv
@@ -16,9 +16,9 @@ from catalogue.schemas import ClaimOut, EventOut, ExportOut, ObservationOut, Sou
 
 FORMATS = ("json", "jsonl", "csv")
 # One row per claim (record "claim") and per observation of an event (record "observation", with the event's
-# kind and date); the columns of catalogue-export/1 come first, in their old places.
+# kind and date); the columns of catalogue-export/1 come first, in their old places, then those of /2, then /3.
 CSV_COLUMNS = ["system_id", "system", "attribute", "value", "unit", "claimant", "quote", "start", "end",
-               "source_id", "extractor", "stated", "record", "event_kind", "event_date"]
+               "source_id", "extractor", "stated", "record", "event_kind", "event_date", "claim_id", "status"]
 
 
 def export_schema() -> dict:
@@ -27,7 +27,8 @@ def export_schema() -> dict:
 
 def sources_out(session: Session) -> list[SourceOut]:
     return [SourceOut(id=s.id, title=s.title, publisher=s.publisher, url=s.url,
-                      published=edtf(s.published, s.published_precision), sha256=s.sha256)
+                      published=edtf(s.published, s.published_precision), sha256=s.sha256,
+                      origin=s.origin)
             for s in session.scalars(select(Source).order_by(Source.id))]
 
 
@@ -46,7 +47,7 @@ def systems_out(session: Session, system_ids: list[int] | None = None) -> list[S
     claims: dict[int, list[ClaimOut]] = defaultdict(list)
     for claim in session.scalars(select(Claim).where(only(Claim.system_id)).order_by(Claim.id)):
         claims[claim.system_id].append(ClaimOut(
-            attribute=claim.attribute, value=claim.value, unit=claim.unit, quote=claim.quote, start=claim.start,
+            id=claim.id, status=claim.status, attribute=claim.attribute, value=claim.value, unit=claim.unit, quote=claim.quote, start=claim.start,
             end=claim.end, claimant=claim.claimant, source_id=claim.source_id,
             extractor=f"{claim.extractor}@{claim.extractor_version}", stated=claim.stated))
     names = dict(session.execute(select(System.id, System.name)).all())
@@ -99,12 +100,13 @@ def export(engine: Engine, fmt: str) -> Iterator[str]:
                 for claim in system.claims:
                     writer.writerow([system.id, system.name, claim.attribute, claim.value, claim.unit, claim.claimant,
                                      claim.quote, claim.start, claim.end, claim.source_id, claim.extractor,
-                                     claim.stated, "claim", None, None])
+                                     claim.stated, "claim", None, None, claim.id, claim.status])
                 for event in system.events:
                     for seen in event.observations:
                         writer.writerow([system.id, system.name, seen.attribute, seen.value, seen.unit,
                                          seen.claimant, seen.quote, seen.start, seen.end, seen.source_id,
-                                         seen.extractor, seen.stated, "observation", event.kind, event.date])
+                                         seen.extractor, seen.stated, "observation", event.kind, event.date,
+                                         None, None])
             yield buffer.getvalue()
         else:
             raise ValueError(f"unknown export format {fmt!r}")

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from catalogue.curation import reapply_claim_statuses
@@ -405,11 +405,46 @@ def reextract(engine: Engine, source_ids: Iterable[int] | None = None) -> Import
         extraction = extract(document)
         result = DocumentResult(path=document.path, status="reextracted", source_id=source_id, title=document.title)
         with session_scope(engine) as session:
-            for table in (Claim, Mention, Relation, Observation, Event):
+            before = _claim_keys(session, source_id)
+            for table in (Mention, Relation, Observation, Event):
                 session.execute(delete(table).where(table.source_id == source_id))
             session.execute(update(Source).where(Source.id == source_id)
                             .values(extractor_version=extraction.extractor_version))
             BatchWriter(session.connection()).write([(source_id, extraction, result)])
+            _keep_claim_ids(session, source_id, before)
             reapply_claim_statuses(session, source_id)
         report.add(result)
     return report
+
+
+CLAIM_KEY = (Claim.system_id, Claim.attribute, Claim.value, Claim.start, Claim.end)
+CLAIM_FIELDS = ("value_number", "unit", "stated", "claimant", "quote", "extractor", "extractor_version")
+
+
+def _claim_keys(session, source_id: int) -> dict[int, tuple]:
+    return {row[0]: tuple(row[1:]) for row in session.execute(
+        select(Claim.id, *CLAIM_KEY).where(Claim.source_id == source_id))}
+
+
+def _keep_claim_ids(session, source_id: int, before: dict[int, tuple]) -> None:
+    """A claim found again (same system, attribute, value and quote span) keeps its id, so scripts that name
+    claims by id survive a reextract: the old row takes the new row's fields and the new row goes. Old claims
+    not found again go."""
+    waiting: dict[tuple, list[int]] = {}
+    for claim_id, key in sorted(before.items()):
+        waiting.setdefault(key, []).append(claim_id)
+    fresh = session.execute(select(Claim.id, *CLAIM_KEY, *(getattr(Claim, f) for f in CLAIM_FIELDS))
+                            .where(Claim.source_id == source_id, Claim.id.not_in(list(before) or [0]))
+                            .order_by(Claim.id)).all()
+    replaced, updates = [], []
+    for row in fresh:
+        kept = waiting.get(tuple(row[1:1 + len(CLAIM_KEY)]))
+        if kept:
+            updates.append({"b_id": kept.pop(0), **dict(zip(CLAIM_FIELDS, row[1 + len(CLAIM_KEY):], strict=True))})
+            replaced.append(row[0])
+    if updates:  # one executemany
+        session.connection().execute(update(Claim.__table__).where(Claim.__table__.c.id == bindparam("b_id"))
+                                     .values({f: bindparam(f) for f in CLAIM_FIELDS}), updates)
+    gone = replaced + [claim_id for ids in waiting.values() for claim_id in ids]
+    if gone:
+        session.execute(delete(Claim).where(Claim.id.in_(gone)))

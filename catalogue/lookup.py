@@ -9,7 +9,17 @@ from sqlalchemy.orm import Session
 from catalogue.db import one_statement, read_session
 from catalogue.errors import NotFoundError
 from catalogue.extract.normalize import fold
-from catalogue.models import Alias, Claim, Event, Observation, Relation, Source, System, event_systems
+from catalogue.models import (
+    Alias,
+    Claim,
+    Curation,
+    Event,
+    Observation,
+    Relation,
+    Source,
+    System,
+    event_systems,
+)
 from catalogue.queries import SystemDetail
 from catalogue.sqljson import as_text, embedded, json_array_of, json_object
 
@@ -91,6 +101,9 @@ def _detail_statement():
         source_precision=of_source("published_precision", events.c.source_id), observations=array(observation_rows)))) \
         .select_from(events.join(event_systems, event_systems.c.event_id == events.c.id)) \
         .where(event_systems.c.system_id == system.c.id)
+    curations = Curation.__table__
+    curated_rows = select(json_array_of(curations.c.action)).where(  # what `catalogue set` set: set_country...
+        curations.c.system_id == system.c.id, curations.c.action.in_(["set_category", "set_country"]))
     outgoing = relations.c.subject_id == system.c.id
     relation_rows = select(json_array_of(json_object(
         id=relations.c.id, kind=relations.c.kind,
@@ -106,7 +119,7 @@ def _detail_statement():
     document = json_object(
         id=system.c.id, slug=system.c.slug, name=system.c.name, country=system.c.country,
         category=derived("category"), fuel=derived("fuel"), aliases=array(alias_rows), claims=array(claim_rows),
-        events=array(event_rows), relations=array(relation_rows))
+        events=array(event_rows), relations=array(relation_rows), curated=array(curated_rows))
     return select(as_text(document)).where(system.c.id == _named_system_id())
 
 
@@ -121,6 +134,7 @@ def system_detail(engine: Engine, name: str) -> SystemDetail:
             with read_session(engine) as session:
                 raise SystemNotFound(name, suggest(session, name))
     detail = SystemDetail.model_validate_json(payload)
+    detail.curated = sorted({action.removeprefix("set_") for action in detail.curated})
     # JSON aggregates keep no order on SQLite before 3.44: order here, as the lookup promises.
     detail.aliases.sort(key=lambda a: a.id)
     detail.claims.sort(key=lambda c: (c.attribute, c.id))

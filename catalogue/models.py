@@ -53,6 +53,9 @@ class System(Base):
     country: Mapped[str | None] = mapped_column(
         String(100), comment="Country that builds or fields the system, when known (article or reference list)."
     )
+    category: Mapped[str | None] = mapped_column(
+        String(50), comment="Category set by an analyst (catalogue set); when set, it is system_overview's category."
+    )
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, comment="When the system was first added."
     )
@@ -91,6 +94,10 @@ class Source(Base):
     )
     extractor_version: Mapped[str] = mapped_column(
         String(50), comment="Version of the extractor and its rules that produced this source's records."
+    )
+    origin: Mapped[str | None] = mapped_column(
+        Text, comment="Where it was imported from: the file path as given ('file:line' in JSON Lines), '-' for "
+                      "standard input; null for sources imported before it was recorded."
     )
 
 
@@ -312,12 +319,13 @@ class Mention(Base):
 class Curation(Base):
     __tablename__ = "curations"
     __table_args__ = (
-        CheckConstraint("action IN ('alias_add', 'rename', 'merge', 'claim_status')", name="action"),
+        CheckConstraint("action IN ('alias_add', 'rename', 'merge', 'claim_status', 'set_category', 'set_country')",
+                        name="action"),
         {"comment": "Every correction an analyst made, with who and when; re-applied after re-extraction."},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, comment="Surrogate key.")
-    action: Mapped[str] = mapped_column(String(20), comment="alias_add, rename, merge or claim_status.")
+    action: Mapped[str] = mapped_column(String(20), comment="alias_add, rename, merge, claim_status, set_category or set_country.")
     system_id: Mapped[int | None] = mapped_column(
         ForeignKey("systems.id", ondelete="SET NULL"), index=True, comment="The system corrected (KEEP for a merge)."
     )

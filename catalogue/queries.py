@@ -157,6 +157,7 @@ class SystemDetail(BaseModel):
     claims: list[ClaimView]
     events: list[EventView]
     relations: list[RelationView]
+    curated: list[str] = []  # attributes an analyst set (catalogue set): category, country
 
     def claims_for(self, attribute: str) -> list[ClaimView]:
         return [c for c in self.claims if c.attribute == attribute]
@@ -178,6 +179,7 @@ class SourceRow(BaseModel):
     sha256: str
     imported_at: dt.datetime
     extractor_version: str
+    origin: str | None
     systems: list[str]
 
 
@@ -191,7 +193,7 @@ def list_sources(engine: Engine, source_id: int | None = None) -> list[SourceRow
     where = "WHERE src.id = :id" if source_id is not None else ""
     sql = text(
         "SELECT src.id, src.title, src.publisher, src.url, src.published, src.published_precision, src.language, "
-        "src.sha256, src.imported_at, src.extractor_version FROM sources src "
+        "src.sha256, src.imported_at, src.extractor_version, src.origin FROM sources src "
         f"{where} ORDER BY src.id"
     )
     names = text("SELECT DISTINCT m.source_id, s.name FROM mentions m JOIN systems s ON s.id = m.system_id "

@@ -27,7 +27,8 @@ from catalogue.errors import InputError
 from catalogue.models import Source
 from catalogue.schemas import Document, Precision
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+TEXT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
@@ -244,8 +245,28 @@ class _FrontMatter(frontmatter.YAMLHandler):
 FRONT_MATTER = _FrontMatter()
 
 
-def parse_text(raw: str, path: str, overrides: Metadata | None = None) -> Document:
-    """A plain-text or Markdown article, with optional YAML front matter."""
+# Markdown markup a reader does not see. Spans stay within a line and 300 characters, so an unclosed `**` costs
+# a bounded look-ahead, not the rest of the text.
+_MARKDOWN = [
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M), r"\1"),  # "# Title" and "## Title ##"
+    (re.compile(r"!?\[([^\[\]\n]{1,300})\]\([^)\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,300}\")?\)"), r"\1"),  # [text](url)
+    (re.compile(r"`([^`\n]{1,300})`"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)([^\n]{1,300}?)(?<=\S)\1"), r"\2"),  # **strong**, __strong__
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])_(?![\w_])"), r"\1"),  # _emphasis_, not snake_case
+]
+
+
+def plain_markdown(text: str) -> str:
+    """Markdown as its reader sees it: headings, emphasis, links and code without their markup. The stored text
+    is this one, so every quote and offset points at words a reader sees (`**Fattah**` is `Fattah`)."""
+    for pattern, replacement in _MARKDOWN:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def parse_text(raw: str, path: str, overrides: Metadata | None = None, markdown: bool = False) -> Document:
+    """A plain-text or Markdown article (markup removed: plain_markdown), with optional YAML front matter."""
     body, meta = raw.lstrip("\ufeff"), Metadata()
     if FRONT_MATTER.detect(body):
         try:
@@ -256,7 +277,7 @@ def parse_text(raw: str, path: str, overrides: Metadata | None = None) -> Docume
         except ValueError as exc:  # an explicit tag YAML cannot build: !!int of 5,000 digits, !!timestamp 2023-02-30
             raise InputError(path, f"malformed front matter: {one_line(exc)}") from None
         meta, body = _metadata(dict(post.metadata), path, "front matter"), post.content
-    return _document(body, meta.merged(overrides), path)
+    return _document(plain_markdown(body) if markdown else body, meta.merged(overrides), path)
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
@@ -424,7 +445,7 @@ class Reader:
             return [parse_json_object(load_json(raw, path), path, self.overrides)]
         if suffix in (".jsonl", ".ndjson"):
             return list(self._json_lines(raw, path))
-        return [parse_text(raw, path, self.overrides)]
+        return [parse_text(raw, path, self.overrides, markdown=suffix in MARKDOWN_SUFFIXES)]
 
     def _json_lines(self, raw: str, path: str) -> Iterator[Document | InputError]:
         # Lines end at \n only: str.splitlines would also cut at U+2028 and other breaks JSON strings may hold.

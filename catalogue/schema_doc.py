@@ -30,7 +30,7 @@ One row per system, for SQL users to start from.
 | slug | systems.slug |
 | name | systems.name |
 | country | systems.country |
-| category | best-supported category claim: confirmed first, then the articles' own claims over the reference list, then the number of agreeing claims; retracted and disputed claims never count; a stated range class (icbm, irbm, mrbm, srbm, slbm) refines a generic ballistic_missile |
+| category | the category an analyst set (`catalogue set SYSTEM category ...`, systems.category), else the best-supported category claim: confirmed first, then the articles' own claims over the reference list, then the number of agreeing claims; retracted and disputed claims never count; a stated range class (icbm, irbm, mrbm, srbm, slbm) refines a generic ballistic_missile |
 | fuel | best-supported fuel claim, by the same rule |
 | claim_count | number of claims about the system |
 | source_count | number of sources mentioning it |
@@ -60,6 +60,9 @@ if __name__ == "__main__":
     print(render(), end="")
 
 
+FULL_TEXT_TABLES = ("sources", "claims")  # each has an FTS5 table fts_<name> on SQLite, rowid = id
+
+
 def datasette_metadata(database: str = "catalogue") -> dict:
     """Datasette metadata: every table and column described from the models' comments."""
     tables = {
@@ -69,6 +72,10 @@ def datasette_metadata(database: str = "catalogue") -> dict:
         }
         for table in Base.metadata.sorted_tables
     }
+    # Datasette finds an FTS table only when its SQL says content="table" in double quotes; ours (SQLite
+    # migration 0002) say content='table', so ?_search= needs the table named here.
+    for table in FULL_TEXT_TABLES:
+        tables[table].update(fts_table=f"fts_{table}", fts_pk="id")
     tables["system_overview"] = {
         "description": "One row per system with its derived category and fuel: start here.",
         "columns": {line.split(" | ")[0].strip("| "): line.split(" | ")[1].strip(" |")

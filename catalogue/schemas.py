@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 
 Precision = Literal["day", "month", "season", "year"]
 BALLISTIC_CLASSES = {"icbm", "irbm", "mrbm", "srbm", "slbm"}
+DRONE_CLASSES = {"loitering_munition", "unmanned_underwater_vehicle"}  # kinds of "drone"
 _SEASON_CODES = {3: "21", 6: "22", 9: "23", 12: "24"}  # EDTF (ISO 8601-2) seasons
 
 
@@ -125,9 +126,16 @@ class ExtractedSystem(BaseModel):
         scores: dict[str, int] = {}
         for claim in self.claims:
             if claim.attribute == attribute:
-                scores[claim.value] = scores.get(claim.value, 0) + (1 if claim.rule == "reference-list" else 10)
+                # A claim carried over from an unnamed firing ("fired a cruise missile … the X") is inferred:
+                # it counts less than one the text states of the system.
+                weight = 1 if claim.rule == "reference-list" else 5 if claim.rule.endswith(".identified") else 10
+                scores[claim.value] = scores.get(claim.value, 0) + weight
         if attribute == "category" and BALLISTIC_CLASSES & scores.keys():
             scores.pop("ballistic_missile", None)  # a stated range class refines "ballistic missile"
+        if attribute == "category" and "unmanned_aerial_vehicle" in scores and any(
+                c.attribute == "category" and c.value in DRONE_CLASSES and c.rule != "reference-list"
+                for c in self.claims):
+            scores.pop("unmanned_aerial_vehicle")  # "underwater drone", "kamikaze drone" refine "drone"
         return max(scores, key=lambda value: scores[value]) if scores else None
 
 
@@ -140,7 +148,7 @@ class Extraction(BaseModel):
 # --- Export shape (contract §5) ---
 
 
-# Keys with a default (added in catalogue-export/2) are still always written: the schema, generated in
+# Keys with a default (added in catalogue-export/2 and /3) are still always written: the schema, generated in
 # serialization mode, lists them as required.
 _ALWAYS_WRITTEN = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
 
@@ -148,6 +156,9 @@ _ALWAYS_WRITTEN = ConfigDict(from_attributes=True, json_schema_serialization_def
 class ClaimOut(BaseModel):
     model_config = _ALWAYS_WRITTEN
 
+    id: int | None = Field(None, description="The claim's id (claims.id); null for a relation and in `extract`.")
+    status: Literal["claimed", "confirmed", "disputed", "retracted"] = Field(
+        "claimed", description="Its curation status (catalogue claim confirm|dispute|retract).")
     attribute: str
     value: str
     unit: str | None
@@ -205,6 +216,7 @@ class SourceOut(BaseModel):
     url: str | None
     published: str | None
     sha256: str
+    origin: str | None = Field(None, description="Where it was imported from: the file path as given, '-' for stdin.")
 
 
 class DocumentExtraction(BaseModel):
@@ -217,6 +229,6 @@ class DocumentExtraction(BaseModel):
 class ExportOut(BaseModel):
     model_config = _ALWAYS_WRITTEN
 
-    format: Literal["catalogue-export/2"] = "catalogue-export/2"
+    format: Literal["catalogue-export/3"] = "catalogue-export/3"
     sources: list[SourceOut]
     systems: list[SystemOut]

@@ -95,7 +95,8 @@ def insert_sources(connection: Connection, extractions: list[Extraction]) -> lis
         d = extraction.document
         rows.append({"title": d.title, "publisher": d.publisher, "url": d.url, "published": d.published,
                      "published_precision": d.published_precision, "language": d.language, "sha256": d.sha256,
-                     "text": d.text, "extractor_version": extraction.extractor_version, "imported_at": now})
+                     "text": d.text, "extractor_version": extraction.extractor_version, "imported_at": now,
+                     "origin": d.path})
     table = Source.__table__
     return list(connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
                                    rows).scalars())

@@ -1,5 +1,5 @@
 """Real databases for every test: a fresh SQLite file, and a fresh PostgreSQL schema when
-CATALOGUE_TEST_POSTGRES_URL is set (required when CI=true)."""
+CATALOGUE_TEST_POSTGRES_URL is set (required when CI is set to anything)."""
 
 import os
 import sys
@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from catalogue.config import database_url
 
 POSTGRES_ENV = "CATALOGUE_TEST_POSTGRES_URL"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = bool(os.environ.get("CI"))  # CI=true, CI=1, CI=yes: PostgreSQL is required, never skipped
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from scratch import postgres_schema  # noqa: E402
@@ -25,7 +25,7 @@ def _postgres_base_url() -> str | None:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         if IN_CI:
-            pytest.fail(f"{POSTGRES_ENV} is not set, and CI=true requires the PostgreSQL tests")
+            pytest.fail(f"{POSTGRES_ENV} is not set, and CI={os.environ['CI']} requires the PostgreSQL tests")
         pytest.skip(f"{POSTGRES_ENV} not set")
     return database_url(url)
 

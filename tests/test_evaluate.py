@@ -185,8 +185,10 @@ def test_cns_scorer_on_three_rows():
     report: CnsReport = score(picked, load_missiles())
     assert (report.rows, report.described) == (3, 3)
     assert report.named_missile.total == 3
-    assert (report.distance_flown.total, report.distance_as_range.total) == (2, 2)
-    assert (report.apogee.total, report.launch_date.total) == (1, 1)
+    assert (report.distance_flown.total, report.apogee.total, report.launch_date.total) == (2, 1, 1)
+    # Row 160's distance and apogee, observed on its launch ("The missile reached an altitude 60 km and
+    # traveled 590 km"), are found.
+    assert report.distance_flown.found >= 1 and report.apogee.found == 1
     # Hwasong-12 and Hwasong-11S are in the reference list with their classes (irbm, slbm).
     assert report.named_missile.found >= 2
     assert report.class_accuracy.total == report.named_missile.found

@@ -3,6 +3,7 @@ only clean one-line errors, never a traceback, never a partial write."""
 
 import json
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from catalogue.errors import InputError
 from catalogue.extract import extract
-from catalogue.readers import Reader, parse_text
+from catalogue.readers import Reader, normalise_text, parse_text
 from catalogue.schemas import Document
 
 SUFFIXES = [".txt", ".md", ".html", ".json", ".jsonl", ".htm"]
@@ -49,12 +50,15 @@ def test_random_bytes_read_cleanly(data, suffix):
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=400), st.text(max_size=400))
 def test_malformed_front_matter(header, body):
+    raw = f"---\n{header}\n---\n{body}"
     try:
-        document = parse_text(f"---\n{header}\n---\n{body}", "fuzz.md")
+        document = parse_text(raw, "fuzz.md")
     except InputError as exc:
         assert "\n" not in str(exc)
-    else:
-        assert document.text == document.text.strip() or document.text
+    else:  # the text every offset points into: normalised, not blank, nothing added
+        assert document.text.strip() and document.text == normalise_text(document.text), repr(document.text)
+        assert "\r" not in document.text and document.text == document.text.rstrip()
+        assert document.text in unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @settings(max_examples=100, deadline=None)

@@ -67,6 +67,20 @@ def test_spellings_resolve_to_one_system(cli, db_url, tmp_path):
     assert (system["name"], system["sources"]) == ("Hwasong-18", 2)
 
 
+def test_capitalised_non_ascii_spellings_resolve_to_one_system(cli, db_url, tmp_path):
+    (tmp_path / "a.txt").write_text("North Korea test-fired a Hwasong-18 ICBM on Monday, KCNA said.\n")
+    (tmp_path / "b.txt").write_text("The Hwasŏng-18 uses solid fuel, officials said on Tuesday.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Seoul said the Hwasong\u201018 missile flew 1,000 km on Wednesday.\n",
+                                    encoding="utf-8")
+    code, report, err = import_json(cli, str(tmp_path))
+    assert code == 0 and report["documents_new"] == 3, err
+    code, out, _ = cli("systems", "--json")
+    assert [(s["name"], s["sources"]) for s in json.loads(out)] == [("Hwasong-18", 3)]
+    for spelling in ("Hwasŏng-18", "HWASŎNG 18", "Hwasong\u201018"):
+        code, out, err = cli("show", spelling, "--json")
+        assert code == 0 and json.loads(out)["name"] == "Hwasong-18", (spelling, err)
+
+
 def test_failure_mid_write_leaves_no_row(cli, db_url, monkeypatch, tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("Iran unveiled the Fattah hypersonic missile on Tuesday, state media said.\n")
@@ -109,7 +123,8 @@ def test_dry_run_reports_what_the_import_does(cli, db_url, tmp_path):
     assert set(counts(db_url).values()) == {0}
     _, done, _ = import_json(cli, str(tmp_path))
     keys = ["documents_new", "documents_unchanged", "systems_new", "systems_updated", "claims_added", "events_added"]
-    assert [planned[k] for k in keys] == [done[k] for k in keys] == [2, 1, 1, 1, done["claims_added"], 1]
+    assert [planned[k] for k in keys] == [done[k] for k in keys] == [2, 1, 1, 1, counts(db_url)["claims"], 1]
+    assert done["claims_added"] > 0
 
 
 def test_front_matter_html_jsonl_and_stdin(cli, db_url, tmp_path):

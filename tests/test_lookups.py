@@ -13,9 +13,14 @@ from conftest import SEED_ARTICLE
 
 
 def as_json(cli, *args):
-    code, out, err = cli(*args, "--json")
-    assert code == 0, err
-    return json.loads(out)
+    return json.loads(ok(cli, *args, "--json"))
+
+
+def ok(cli, *args) -> str:
+    """The output of a command that must succeed."""
+    code, out, err = cli(*args)
+    assert code == 0, (args, err)
+    return out
 
 
 CONTRACT_SYSTEM_KEYS = {"id", "name", "aliases", "country", "category", "fuel", "claims", "events"}
@@ -34,12 +39,13 @@ def test_show_by_every_alias_form(seeded, name):
 def test_show_by_designator_and_relation_claims(seeded):
     assert as_json(seeded, "show", "kn-28")["name"] == "Hwasong-17"
     drone = as_json(seeded, "show", "reaper-like drone")
-    assert {(c["attribute"], c["value"]) for c in drone["claims"]} >= {("resembles", "MQ-9 Reaper")}
+    relations = {(c["attribute"], c["value"]) for c in drone["claims"]
+                 if c["attribute"] in {"resembles", "compared_to", "variant_of"}}
+    assert relations == {("resembles", "MQ-9 Reaper")}
 
 
 def test_show_plain_text_lists_support_and_timeline(seeded):
-    code, out, _ = seeded("show", "Haeil")
-    assert code == 0
+    out = ok(seeded, "show", "Haeil")
     assert "unmanned_underwater_vehicle" in out and "Pyongyang" in out and "radioactive tsunamis" in out
     assert "spring 2023" in out  # EDTF 2023-21 in JSON
 
@@ -53,8 +59,8 @@ def test_unknown_system_suggests(seeded):
 def test_conflicting_claims_side_by_side(seeded, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("Analysts said the Hwasong-18 is a liquid-fuelled missile, contradicting earlier reports.\n")
-    seeded("import", str(other))
-    code, out, _ = seeded("show", "Hwasong-18")
+    ok(seeded, "import", str(other))
+    out = ok(seeded, "show", "Hwasong-18")
     assert "CONFLICTING CLAIMS" in out and "liquid" in out and "solid" in out
 
 
@@ -62,7 +68,7 @@ def test_search_ranks_and_highlights(seeded, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("Russia says its Poseidon torpedo could trigger a radioactive tsunami near coasts. "
                      "Officials dismissed the tsunami threat as propaganda.\n")
-    seeded("import", str(other))
+    ok(seeded, "import", str(other))
     hits = as_json(seeded, "search", "tsunami")
     claims = [h for h in hits if h["kind"] == "claim"]
     sources = [h for h in hits if h["kind"] == "source"]
@@ -95,31 +101,29 @@ def test_sources(seeded):
 
 
 def test_export_json_validates_against_schema(seeded, tmp_path):
-    code, schema_text, _ = seeded("export", "--schema")
-    schema = json.loads(schema_text)
+    schema = json.loads(ok(seeded, "export", "--schema"))
     target = tmp_path / "export.json"
     code, _, err = seeded("export", "--format", "json", "--output", str(target))
     assert code == 0, err
     document = json.loads(target.read_text())
     jsonschema.validate(document, schema)
-    assert document["format"] == "catalogue-export/2"  # contract §5, with stated and observations (docs/export.md)
-    assert set(document["sources"][0]) == {"id", "title", "publisher", "url", "published", "sha256"}
+    assert document["format"] == "catalogue-export/3"  # contract §5, with claim ids and statuses (docs/export.md)
+    assert set(document["sources"][0]) == {"id", "title", "publisher", "url", "published", "sha256", "origin"}
     for system in document["systems"]:
         assert set(system) == CONTRACT_SYSTEM_KEYS
         for claim in system["claims"]:
-            assert set(claim) == {"attribute", "value", "unit", "quote", "start", "end", "claimant", "source_id",
-                                  "extractor", "stated"}
+            assert set(claim) == {"id", "status", "attribute", "value", "unit", "quote", "start", "end", "claimant",
+                                  "source_id", "extractor", "stated"}
         for event in system["events"]:
             assert set(event) == {"kind", "date", "date_precision", "location", "quote", "source_id",
                                   "observations"}
 
 
 def test_export_jsonl_and_csv(seeded):
-    code, out, _ = seeded("export", "--format", "jsonl")
-    lines = [json.loads(line) for line in out.splitlines()]
+    lines = [json.loads(line) for line in ok(seeded, "export", "--format", "jsonl").splitlines()]
+    assert lines == json.loads(ok(seeded, "export"))["systems"]  # the same systems, one per line
     assert len(lines) == 6 and all(set(line) == CONTRACT_SYSTEM_KEYS for line in lines)
-    code, out, _ = seeded("export", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(ok(seeded, "export", "--format", "csv"))))
     assert sum(len(line["claims"]) for line in lines) == len(rows)  # the seed reports no observations
     assert any(r["system"] == "Haeil" and r["claimant"] == "Pyongyang" for r in rows)
     code, _, err = seeded("export", "--format", "xml")
@@ -148,7 +152,7 @@ def test_export_and_show_agree_with_the_database(seeded, engine, tmp_path):
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from catalogue.models import Claim, Observation, Relation, Source, System, event_systems
+    from catalogue.models import Alias, Claim, Observation, Relation, Source, System, event_systems
 
     (tmp_path / "launch.txt").write_text(LAUNCH, encoding="utf-8")
     assert seeded("import", str(tmp_path / "launch.txt"))[0] == 0
@@ -156,6 +160,7 @@ def test_export_and_show_agree_with_the_database(seeded, engine, tmp_path):
         sources = [(s.id, s.title, hashlib.sha256(s.text.encode()).hexdigest(), s.text)
                    for s in session.scalars(select(Source).order_by(Source.id))]
         names = dict(session.execute(select(System.id, System.name)).all())
+        aliases = {(a.system_id, a.name) for a in session.scalars(select(Alias)) if a.name != names[a.system_id]}
         claims = Counter(session.scalars(select(Claim.system_id))) + Counter(session.scalars(select(Relation.subject_id)))
         events = Counter(session.scalars(select(event_systems.c.system_id)))
         observations = Counter(session.scalars(select(event_systems.c.system_id).join(
@@ -167,6 +172,7 @@ def test_export_and_show_agree_with_the_database(seeded, engine, tmp_path):
     document = json.loads(out)
     assert [(s["id"], s["title"], s["sha256"]) for s in document["sources"]] == [s[:3] for s in sources]
     assert {s["id"]: s["name"] for s in document["systems"]} == names
+    assert {(s["id"], alias) for s in document["systems"] for alias in s["aliases"]} == aliases
     for system in document["systems"]:
         assert len(system["claims"]) == claims[system["id"]] and len(system["events"]) == events[system["id"]]
         assert sum(len(e["observations"]) for e in system["events"]) == observations[system["id"]]
@@ -194,25 +200,25 @@ def test_export_and_show_agree_with_the_database(seeded, engine, tmp_path):
 def test_merge_then_import_lands_on_keep(seeded, tmp_path):
     later = tmp_path / "later.txt"
     later.write_text("North Korea flew the Saetbyol-9 drone over the East Sea on Monday, KCNA said.\n")
-    seeded("import", str(later))
+    ok(seeded, "import", str(later))
     code, out, err = seeded("merge", "Reaper-like drone", "Saetbyol-9", "--note", "the same airframe")
     assert code == 0 and "Saetbyol-9 merged into Reaper-like drone" in out, err
     third = tmp_path / "third.txt"
     third.write_text("The Saetbyol-9 was shown again at a parade in Pyongyang on Friday.\n")
-    seeded("import", str(third))
+    ok(seeded, "import", str(third))
+    seed_id, later_id, third_id = sorted(s["id"] for s in as_json(seeded, "sources"))
     names = {s["name"] for s in as_json(seeded, "systems")}
     assert "Saetbyol-9" not in names and "Reaper-like drone" in names
     drone = as_json(seeded, "show", "Saetbyol-9")
     assert drone["name"] == "Reaper-like drone" and "Saetbyol-9" in drone["aliases"]
-    assert {e["kind"] for e in drone["events"]} >= {"display"}
-    assert len({c["source_id"] for c in drone["claims"] if c["source_id"]}) >= 1
+    assert sorted((e["kind"], e["source_id"]) for e in drone["events"]) == [("display", seed_id), ("display", third_id)]
+    # Its own claims (seed), Saetbyol-9's (later) and the reference list's for Saetbyol-9 (no source).
+    assert {c["source_id"] for c in drone["claims"]} == {seed_id, later_id, None}
 
 
 def test_curation_survives_reextract(seeded):
     haeil = as_json(seeded, "show", "Haeil")
-    code, out, _ = seeded("sql", "SELECT id FROM claims WHERE attribute = 'capability' AND value LIKE '%tsunamis%'",
-                          "--json")
-    [row] = json.loads(out)
+    [row] = as_json(seeded, "sql", "SELECT id FROM claims WHERE attribute = 'capability' AND value LIKE '%tsunamis%'")
     assert seeded("claim", "dispute", str(row["id"]), "--note", "no evidence")[0] == 0
     assert seeded("rename", "Haeil", "Haeil-1")[0] == 0
     assert seeded("alias", "add", "Haeil-1", "Tsunami drone")[0] == 0
@@ -244,8 +250,7 @@ def test_curation_errors(seeded):
 def test_datasette_metadata_describes_every_column(seeded):
     from catalogue.models import Base
 
-    code, out, _ = seeded("datasette-metadata")
-    tables = json.loads(out)["databases"]["catalogue"]["tables"]
+    tables = json.loads(ok(seeded, "datasette-metadata"))["databases"]["catalogue"]["tables"]
     for table in Base.metadata.sorted_tables:
         assert tables[table.name]["description"]
         assert set(tables[table.name]["columns"]) == {c.name for c in table.columns}

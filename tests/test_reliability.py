@@ -142,6 +142,10 @@ def test_four_concurrent_importers_lose_and_duplicate_nothing(db_url, tmp_path, 
 def test_migrations_down_and_up_keep_the_data(db_url, cli):
     assert cli("import", str(SEED_ARTICLE))[0] == 0
     before = canonical(db_url)
+    code, _, err = cli("db", "downgrade", "0004")  # 0005 records each source's origin: that is lost
+    assert code == 1 and "column sources.origin (1 value)" in err
+    assert cli("db", "downgrade", "0004", "--yes")[0] == 0
+    assert canonical(db_url) == before
     for revision in ("-1", "0001"):  # one step, then past the full-text and curation tables
         assert cli("db", "downgrade", revision)[0] == 0
         assert canonical(db_url) == before

@@ -112,6 +112,18 @@ def test_stacked_statements_refused_by_the_engine_itself(seeded, engine):
     assert state(engine) == before
 
 
+@pytest.mark.parametrize("query", ["SELECT 1; DELETE FROM claims", "select count(*) from claims ; drop table claims ;",
+                                   "SELECT 1; SELECT 2", "SELECT name FROM systems;\nUPDATE systems SET name = 'x'"])
+def test_stacked_statements_are_refused_as_such(seeded, engine, query):
+    """Refused for being more than one statement, not for what the second one does: the message says so."""
+    before = state(engine)
+    code, out, err = seeded("sql", query)
+    expected = ("only one statement at a time (SQLite refused the rest)" if engine.dialect.name == "sqlite"
+                else "cannot insert multiple commands into a prepared statement")
+    assert (code, out, err) == (1, "", f"error: sql: {expected}\n")
+    assert state(engine) == before
+
+
 def test_runaway_query_stops_at_the_time_limit(seeded):
     started = time.monotonic()
     code, out, err = seeded("sql", RUNAWAY, "--timeout", "1")

@@ -113,7 +113,9 @@ def test_quantities_stage_reads_a_range_in_km():
     found = []
     segment = "with a range of 1,000 km and more"
     read_quantities(segment, segment.lower(), lambda *args, **extra: found.append((*args, extra)))
-    assert found == [("range", "1000", "range.of", 7, {"value_number": 1000.0, "unit": "km"})]
+    assert found == [("range", "1000", "quantity.range", 16,
+                      {"value_number": 1000.0, "unit": "km", "stated": "1,000 km", "observed": False,
+                       "owner_at": None})]
     read_quantities("a range of many km", "a range of many km", lambda *args, **extra: found.append(args))
     assert len(found) == 1  # no number, no claim
 

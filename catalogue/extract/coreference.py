@@ -8,15 +8,41 @@ from catalogue.extract.doc import Doc, SentenceRecord, Unnamed, Zone
 from catalogue.extract.mentions import Mention
 from catalogue.extract.rules import rules
 from catalogue.extract.text import Sentence
-from catalogue.extract.vocab import coreference_openings, description_kinds, descriptions
+from catalogue.extract.vocab import (
+    category_of,
+    coreference_openings,
+    description_nouns,
+    descriptions,
+    find_categories,
+    weapon_noun_regex,
+)
 from catalogue.schemas import ExtractedClaim, ExtractedEvent
 
 MISSILE_CATEGORIES = {
     "icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "cruise_missile", "hypersonic_missile",
     "anti_ship_missile", "surface_to_air_missile", "air_to_air_missile", "space_launch_vehicle",
 }
-DRONE_CATEGORIES = {"unmanned_aerial_vehicle", "loitering_munition", "unmanned_underwater_vehicle"}
+DRONE_CATEGORIES = {"unmanned_aerial_vehicle", "loitering_munition", "unmanned_underwater_vehicle", "torpedo"}
 AIRCRAFT_CATEGORIES = {"bomber", "fighter_aircraft", "helicopter", "unmanned_aerial_vehicle"}
+# The systems a description's head noun may stand for, by the class rules.yaml gives the noun.
+CLASSES = {
+    "missile": MISSILE_CATEGORIES, "drone": DRONE_CATEGORIES, "aircraft": AIRCRAFT_CATEGORIES,
+    "submarine": {"submarine"}, "ship": {"warship", "submarine"}, "satellite": {"satellite"},
+    "vehicle": {"tank", "armoured_vehicle", "artillery", "rocket_artillery", "unmanned_underwater_vehicle"},
+}
+# Categories close enough for a description naming one to stand for a system of another ("the ICBM" for a
+# system known only as a ballistic missile, "the drone" for a loitering munition).
+_KIN = [
+    {"icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "hypersonic_missile"},
+    {"cruise_missile", "anti_ship_missile", "hypersonic_missile"},
+    {"unmanned_aerial_vehicle", "loitering_munition"},
+    {"unmanned_underwater_vehicle", "torpedo"},
+    {"fighter_aircraft", "bomber"},
+    {"tank", "armoured_vehicle"},
+    {"artillery", "rocket_artillery"},
+]
+# An opening phrase before the subject: "Weighing around five tons, the missile …", "After the take off, it …".
+_LEADING_PHRASE = re.compile(r"^[^,;:()\"“”]{3,80}?,\s+")
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _REPORTING = re.compile(r"\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe)")
 _REPORTED_OPENING = re.compile(
@@ -34,60 +60,151 @@ _IDENTIFIED = re.compile(
     re.IGNORECASE)
 _UNCERTAIN = re.compile(r"\b(?:not|whether|if|possibly|perhaps|may|might|could|unclear|likely|appeared)\b",
                         re.IGNORECASE)
+# An indefinite description a later sentence may name ("it tested a new underwater attack drone"): the
+# article and up to three modifiers before a weapon noun, read from the few characters before the noun.
+_INDEFINITE = re.compile(r"\b(?:an?)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+_INDEFINITE_REACH = 48
+_PLATFORM = re.compile(r"\b(?:from|aboard|onboard|by|off|on)\s+$", re.IGNORECASE)
+# A launch or test the events stage keeps as an unnamed firing (see identify).
+_FIRING = re.compile(r"\b(?:fired|fires|firing|launch|launched|launches|launching|test-fired|test-fires|"
+                     r"test-launched|tested|tests|test-firing)\b", re.IGNORECASE)
 
 
 def resolve(doc: Doc, record: SentenceRecord) -> None:
-    """The stage: a sentence naming no system it speaks of continues the system before, as one zone."""
+    """The stage: a sentence naming no system it speaks of continues the system before, as one zone, or
+    describes one a sentence shortly after names ("… tested a new underwater drone. Named Haeil, the …")."""
     if record.primary:
         return
     sentence = record.sentence
-    key = antecedent(doc, sentence)
-    if key is not None:
-        stand_in = Mention(key, sentence.start, sentence.start, "", sentence.index, "coreference")
-        record.zones = [Zone(stand_in, sentence.start, sentence.end)]
-        record.primary = [stand_in]
+    key, at, rule, description = antecedent(doc, sentence), sentence.start, "coreference", ""
+    if key is None:
+        found = cataphor(doc, sentence)
+        if found is None:
+            return
+        key, at, end = found
+        rule, description = "cataphora", doc.text[at:end]
+    stand_in = Mention(key, at, at, "", sentence.index, rule, cue=description)
+    record.zones = [Zone(stand_in, sentence.start, sentence.end)]
+    record.primary = [stand_in]
+
+
+def _category_in(phrase: str) -> str | None:
+    """The category a description's words name ("unmanned underwater vehicle", "new icbm"), if any."""
+    words = phrase.split()
+    for n in range(len(words)):
+        slug = category_of(" ".join(words[n:]))
+        if slug is not None:
+            return slug
+    return None
+
+
+def fits(category: str | None, kind: str, described: str | None) -> bool:
+    """May a description of this class (and category, when it names one) stand for a system of category?"""
+    if category is None:
+        return True
+    if described is not None:
+        return category == described or any(category in kin and described in kin for kin in _KIN)
+    return kind == "any" or category in CLASSES[kind]
 
 
 def antecedent(doc: Doc, sentence: Sentence) -> str | None:
     """The key of the system "it" or "the missile" opening this sentence stands for, if any."""
     coref = rules().coreference
-    if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > coref.max_distance:
+    reach = max(coref.max_distance, coref.description_distance)
+    if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > reach:
         return None  # no system recent enough to continue
     lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
     # Cheap tests first: the opening must be a pronoun or a determiner of a description, either the
-    # sentence's own or that of what it reports ("Analysts say its range is …").
+    # sentence's own, that of what it reports ("Analysts say its range is …"), or the subject after an
+    # opening phrase ("Weighing around five tons, the missile can …").
     starts = coreference_openings()
     reported = _REPORTED_OPENING.match(lowered) if _REPORTING.search(lowered, 0, 130) else None
     openings = [o for o in (lowered, lowered[reported.end():] if reported else None)
                 if o is not None and o.startswith(starts)]
     if not openings:
+        leading = _LEADING_PHRASE.match(lowered)
+        if leading and lowered.startswith(starts, leading.end()):
+            openings = [lowered[leading.end():]]
+    if not openings:
         return None
     if re.match(coref.expletive, lowered):
         return None
-    wanted = None
+    wanted, distance = None, coref.max_distance
     for opening in openings:
         first = re.match(r"[\w'’]+", opening)
         if first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
-            wanted = "any"
+            wanted = ("any", None)
         described = descriptions().match(opening)
         if described:
-            wanted = description_kinds()[(described.group("det"), described.group("noun"))]
+            wanted = (description_nouns()[described.group("noun")],
+                      _category_in(described.group("modifiers") + described.group("noun")))
+            # A description says what it stands for: it reaches further back than "it".
+            distance = max(distance, coref.description_distance)
     if wanted is None:
         return None
     for index, key in reversed(doc.last_primary):
-        if sentence.index - index > coref.max_distance:
+        if sentence.index - index > distance:
             return None
-        category = doc.builders[key].category()
-        fits = {
-            "any": True,
-            "missile": category is None or category in MISSILE_CATEGORIES,
-            "drone": category is None or category in DRONE_CATEGORIES,
-            "aircraft": category is None or category in AIRCRAFT_CATEGORIES,
-            "submarine": category in (None, "submarine"),
-        }[wanted]
-        if fits:
+        if fits(doc.builders[key].category(), *wanted):
             return key
     return None
+
+
+def cataphor(doc: Doc, sentence: Sentence) -> tuple[str, int, int] | None:
+    """A system this sentence describes before a sentence shortly after names it: "North Korea said it
+    tested a new underwater attack drone that can … Named Haeil, the unmanned underwater vehicle …", "…
+    created a hypersonic missile that can … The missile, called Fattah, …". The later name must be given by
+    a cue to a definite description of a fitting class, be the system's first mention, and no sentence
+    between may name another. Returns the key and where the indefinite description starts and ends."""
+    distance = rules().coreference.cataphora_distance
+    named = None
+    for index in range(sentence.index + 1, min(sentence.index + 1 + distance, len(doc.sentences))):
+        mentions = doc.by_sentence.get(index, ())
+        cued = next((m for m in mentions if m.cue), None)
+        if cued is not None and not doc.builders[cued.key].mentions and cued.cue.split()[0].casefold() in (
+                "the", "this"):
+            named = cued
+            break
+        if mentions and _identifies(doc, doc.sentences[index], mentions[0]):
+            if _FIRING.search(sentence.text):
+                return None  # an unnamed firing: identify() gives it the system, its class and fuel
+            named = mentions[0]  # "… the first test-firing of a Hwasongpho-16B had been carried out"
+            break
+        if mentions:
+            return None
+    if named is None:
+        return None
+    cue_words = (named.cue or "the weapon").casefold().split()
+    cue_kind = description_nouns().get(cue_words[-1], "any")
+    cue_category = _category_in(" ".join(cue_words[1:]))
+    text = doc.text
+    # The sentence's descriptions in order, the first that fits: a category phrase ("a new underwater attack
+    # drone") or a weapon noun ("a missile"), with an indefinite article, not the platform something was fired
+    # from or by ("from a nuclear-powered submarine").
+    found = [(m.start(), m.end(), slug) for m, slug in find_categories(sentence.text)]
+    found += [(m.start(), m.end(), None) for m in weapon_noun_regex().finditer(sentence.text)]
+    for low, high, slug in sorted(found):
+        start = sentence.start + low
+        article = _INDEFINITE.search(text, max(sentence.start, start - _INDEFINITE_REACH), start)
+        if article is None or _PLATFORM.search(text, max(sentence.start, article.start() - 12), article.start()):
+            continue
+        if slug is not None:
+            fitting = (cue_category is None or fits(slug, "any", cue_category)) and fits(slug, cue_kind, None)
+        else:
+            kind = description_nouns().get(sentence.text[low:high].casefold(), "any")
+            fitting = kind == "any" or cue_kind == "any" or kind == cue_kind
+        if fitting:
+            return named.key, article.start(), sentence.start + high
+        return None
+    return None
+
+
+def _identifies(doc: Doc, sentence: Sentence, mention: Mention) -> bool:
+    """Does the sentence name, for the first time, a system fired or described before it ("KCNA identified
+    the missile as the Hwasong-19", "the first test-firing of a Hwasongpho-16B")?"""
+    return (not doc.builders[mention.key].mentions
+            and _IDENTIFIED.search(doc.text, sentence.start, mention.start) is not None
+            and _UNCERTAIN.search(doc.text, sentence.start, mention.start) is None)
 
 
 def remember_subject(doc: Doc, record: SentenceRecord) -> None:
@@ -98,7 +215,16 @@ def remember_subject(doc: Doc, record: SentenceRecord) -> None:
     if primary:
         head = doc.text[record.sentence.start:record.head_end]
         opens = not head.strip() and record.zones[0].mention is primary[0]
-        doc.last_primary.append((record.sentence.index, primary[0].key if opens else primary[-1].key))
+        preferred = primary[0].key if opens else primary[-1].key
+        # Every system the sentence speaks of, the preferred one last: a description of another class
+        # ("this unmanned underwater vehicle" after "… its Poseidon drone, alongside a Yars") reaches past it.
+        index = record.sentence.index
+        seen = {preferred}
+        for mention in primary:
+            if mention.key not in seen:
+                seen.add(mention.key)
+                doc.last_primary.append((index, mention.key))
+        doc.last_primary.append((index, preferred))
 
 
 def recent_unnamed(doc: Doc, sentence: Sentence) -> Unnamed | None:
@@ -110,8 +236,16 @@ def recent_unnamed(doc: Doc, sentence: Sentence) -> Unnamed | None:
 
 
 def identify(doc: Doc, record: SentenceRecord) -> None:
-    """The stage: "KCNA identified the missile as the Hwasong-19": the unnamed firing before was this system's."""
+    """The stage: "KCNA identified the missile as the Hwasong-19": the unnamed firing before was this system's;
+    and the class a sentence describing a system named after it gives ("it tested a new underwater drone")."""
     sentence = record.sentence
+    if record.primary and record.primary[0].rule == "cataphora":
+        stand_in = record.primary[0]
+        category = _category_in(stand_in.cue)
+        if category is not None:
+            doc.builders[stand_in.key].claim(ExtractedClaim(
+                attribute="category", value=category, claimant=claimant_at(record.attributions, stand_in.start),
+                rule="category.cataphora", quote=sentence.text, start=sentence.start, end=sentence.end))
     unnamed = recent_unnamed(doc, sentence)
     if unnamed is None:
         return

@@ -135,6 +135,43 @@ def _resolve(kind: str, match: re.Match[str], published: dt.date | None) -> tupl
     return None
 
 
+@cache
+def _dateline_patterns() -> list[re.Pattern[str]]:
+    """What a text may open with to date itself: "date 2022-04-21", "Published: 14 March 2024", "SEOUL, Nov 1,
+    2023 (Reuters) -", "Nov 1, 2023 -". The date is one of find_dates's (day, month and year)."""
+    month = "|".join(sorted((m.capitalize() for m in rules().months), key=len, reverse=True))
+    day = (rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{month})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+           rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{month})\.?,?\s+\d{{4}})")
+    label = r"(?i:date|dated|published|posted|updated|last\s+updated)(?:\s+on)?\s*:?\s*"
+    # A place in capitals or capitalised words, then a comma: "SEOUL,", "Washington, D.C.,"
+    place = (r"(?!(?:On|In|By|At|Since|From|Until|After|Before|During|Last|This|Early|Late|Earlier)\b)"
+             r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:,\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})?,\s+")
+    # The date line ends with a dash, a colon or the line's end, after an optional "(Reuters)".
+    end = r"(?=\s*(?:\([^()\n]{1,40}\)\s*)?(?:[-—–|:]|\n|$))"
+    return [re.compile(rf"\s*{label}(?P<date>{day})"),  # a labelled date, on its own line or not
+            re.compile(rf"\s*(?:{place})?(?P<date>{day}){end}")]  # a dateline, with its place or without
+
+
+@dataclass(frozen=True)
+class Dateline:
+    end: int  # where the date line's date ends: a date found before this is the report's, not an event's
+    date: dt.date | None  # the date it gives, when it gives a year (or the publication date gives one)
+
+
+def dateline(text: str, published: dt.date | None) -> Dateline | None:
+    """The date a text opens with ("SEOUL, Nov 1 (Reuters) -"): the publication date when the document gives
+    none, so that "on Wednesday" resolves against it."""
+    head = text[:160]
+    for pattern in _dateline_patterns():
+        match = pattern.match(head)
+        if match is None:
+            continue
+        found = find_dates(match.group("date"), match.start("date"), published)
+        dated = found[0] if found and found[0].precision == "day" else None
+        return Dateline(match.end("date"), dated.date if dated else None)
+    return None
+
+
 def find_dates(text: str, offset: int, published: dt.date | None) -> list[FoundDate]:
     """Dates in text (offsets shifted by offset), most precise first where two overlap."""
     found: list[FoundDate] = []

@@ -1,12 +1,20 @@
 """The plain record a document flows through: each stage reads what earlier stages wrote and adds its part."""
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from catalogue.extract.dates import FoundDate
 from catalogue.extract.mentions import FoundSystem, Mention
 from catalogue.extract.text import Sentence
-from catalogue.schemas import Document, ExtractedClaim, ExtractedEvent, ExtractedSystem, Span
+from catalogue.schemas import (
+    Document,
+    ExtractedClaim,
+    ExtractedEvent,
+    ExtractedObservation,
+    ExtractedSystem,
+    Span,
+)
 
 
 @dataclass(slots=True)
@@ -22,6 +30,11 @@ class Zone:
 class Attribution:
     claimant: str
     start: int  # claims at or after this offset are attributed (the whole sentence for "according to")
+    # Not compared: where the speaker is named, the words naming it ("Rodong Sinmun, the party newspaper",
+    # for a later "the paper said"), and whether it is a person (for a later "he said").
+    where: int = field(default=-1, compare=False)
+    phrase: str = field(default="", compare=False)
+    person: bool = field(default=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -53,11 +66,15 @@ class Builder:
     claims: list[ExtractedClaim] = field(default_factory=list)
     events: list[ExtractedEvent] = field(default_factory=list)
     mentions: list[Span] = field(default_factory=list)
+    # What one launch measured (distance flown, apogee, flight time), kept until the launch's event is known
+    # (events.attach_observations).
+    observations: list[ExtractedObservation] = field(default_factory=list)
     # What a claim is known by (one claim per attribute, value and place), and the first stated
     # category: looked up, not searched for, however many claims a long text gives one system.
     _keys: set[tuple[str, str, int | None]] = field(default_factory=set)
     _category: str | None = None
     firing_end: int = -1  # where the last firing (any event but a display) recorded so far ends
+    host_place: str | None = None  # where the gathering it was displayed at took place (systems.py)
 
     def event(self, event: ExtractedEvent) -> None:
         self.events.append(event)
@@ -71,6 +88,12 @@ class Builder:
             self.claims.append(claim)
             if claim.attribute == "category" and self._category is None:
                 self._category = claim.value
+
+    def observe(self, observation: ExtractedObservation) -> None:
+        key = ("@" + observation.attribute, observation.value, observation.start)  # never a claim's key
+        if key not in self._keys:
+            self._keys.add(key)
+            self.observations.append(observation)
 
     def category(self) -> str | None:
         return self._category or self.found.category
@@ -104,11 +127,23 @@ class Doc:
     by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
     mentions_at: dict[int, list[Mention]] = field(default_factory=dict)
     speakers: dict[int, list[Attribution]] = field(default_factory=dict)  # by sentence index, read once
+    speaking: dict = field(default_factory=dict)  # attribution.py's memo: each sentence's own speakers, quotations
     # Carried across sentences:
     last_primary: list[tuple[int, str]] = field(default_factory=list)  # (sentence index, system key)
     unnamed: Unnamed | None = None  # the last firing reported before its system was named
     scene: Scene | None = None
+    # What a launch measured, stated in a sentence naming no system ("The missile reached an altitude of
+    # 60 km"): (sentence index, observation), for the last firing reported before (events.attach_observations).
+    observations: list[tuple[int, ExtractedObservation]] = field(default_factory=list)
+    # What relative dates ("on Wednesday") resolve against: the publication date, else the date the text
+    # opens with ("SEOUL, Nov 1, 2023 (Reuters) -"); a date before dateline_end is the report's own.
+    published: dt.date | None = None
+    dateline_end: int = 0
     systems: list[ExtractedSystem] = field(default_factory=list)  # the output, assembled last
+
+    def __post_init__(self) -> None:
+        if self.published is None:
+            self.published = self.document.published
 
     def mentions_in(self, sentence: Sentence) -> Sequence[Mention]:
         return self.by_sentence.get(sentence.index, ())

@@ -10,7 +10,9 @@ from catalogue.extract.attribution import attributions, claimant_at
 from catalogue.extract.coreference import recent_unnamed
 from catalogue.extract.dates import FoundDate, find_dates
 from catalogue.extract.doc import Doc, Scene, SentenceRecord, Unnamed, Zone
+from catalogue.extract.facts import fired_class_and_fuel
 from catalogue.extract.mentions import Mention
+from catalogue.extract.quantities import read_quantities
 from catalogue.extract.rules import rules
 from catalogue.extract.text import Sentence, phrase_key
 from catalogue.extract.vocab import (
@@ -19,13 +21,13 @@ from catalogue.extract.vocab import (
     event_regex,
     event_stems,
     find_categories,
-    fuel_regex,
     gathering_words,
+    literals,
     not_places,
     weapon_noun_regex,
 )
 from catalogue.extract.zones import ZoneLayout
-from catalogue.schemas import ExtractedEvent
+from catalogue.schemas import ExtractedClaim, ExtractedEvent, ExtractedObservation
 
 # How far before an event cue its hypothetical mood is looked for: a mood phrase and two words.
 _HYPOTHETICAL_REACH = 120
@@ -40,6 +42,10 @@ _CLAUSE_END = re.compile(r"[,;:]")
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
                        r"(?:\([\w .]+\))?\s*[-—–]+\s")
 _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
+
+# Words without which a sentence reports no distance flown, apogee or flight time: a quick test.
+_OBSERVATION_WORDS = literals(["fl", "travel", "cover", "altitude", "apogee", "height", "range", "away", "second",
+                               "minute", "hour", "air", "reach", "ris", "rose", "climb"])
 
 # One event cue found: (kind, cue, date, place)
 _Found = tuple[str, re.Match[str], FoundDate | None, str | None]
@@ -64,8 +70,8 @@ def read_events(doc: Doc, record: SentenceRecord) -> None:
         event_patterns().gathering.search(sentence.text) is not None
     if not gathering and not (cues and (primary or category_heads().search(lowered))):
         return  # no event here, nor an unnamed firing ("fired a new missile") to remember
-    dates = [d for d in find_dates(sentence.text, sentence.start, doc.document.published)
-             if not _reporting_date(text, sentence, d)]
+    dates = [d for d in find_dates(sentence.text, sentence.start, doc.published)
+             if d.end > doc.dateline_end and not _reporting_date(text, sentence, d)]
     if gathering:
         place = location(doc, sentence.start, sentence.end)
         if dates or place:
@@ -110,6 +116,8 @@ def read_events(doc: Doc, record: SentenceRecord) -> None:
             date = next((d for _, _, d, _ in group if d is not None), None)
             place = next((p for _, _, _, p in group if p is not None), None)
             doc.builders[key].event(_event(doc, record, kind, cue, date, place))
+            if kind == "display":  # the gathering it was shown at, however far back it was set
+                doc.builders[key].host_place = place or (doc.scene.place if doc.scene else None)
 
 
 def dates_by_cue(cues: list[re.Match[str]], dates: list[FoundDate]) -> dict[int, FoundDate]:
@@ -151,13 +159,11 @@ def _remember_unnamed_firing(doc: Doc, sentence: Sentence, cues, dates: list[Fou
     nouns = find_categories(sentence.text)
     if cue is None or not (nouns or weapon_noun_regex().search(sentence.text)):
         return
-    fuels, fuel_lookup = fuel_regex()
-    fuel = fuels.search(sentence.text)
+    category, fuel = fired_class_and_fuel(sentence.text)  # not the class or fuel of where it was fired from
     doc.unnamed = Unnamed(
         index=sentence.index, start=sentence.start, kind=kind,
         date=dates_by_cue([c for c, _ in cues], dates).get(n) or (dates[0] if dates else None),
-        location=location(doc, cue.end(), sentence.end), category=nouns[0][1] if nouns else None,
-        fuel=fuel_lookup[phrase_key(fuel.group())] if fuel else None,
+        location=location(doc, cue.end(), sentence.end), category=category, fuel=fuel,
         claimant=claimant_at(attributions(doc, sentence), cue.start()))
 
 
@@ -204,3 +210,89 @@ def location(doc: Doc, start: int, end: int) -> str | None:
             continue
         return place
     return None
+
+
+# --- what a launch measured ---
+def read_unowned_observations(doc: Doc, record: SentenceRecord) -> None:
+    """A sentence that names no system but reports what a launch of a weapon measured ("The missile reached
+    an altitude of 60 km and traveled 590 km"): its observations, for the last firing reported before it."""
+    sentence = record.sentence
+    lowered = sentence.text.lower()
+    if _OBSERVATION_WORDS.search(lowered) is None or not (
+            weapon_noun_regex().search(sentence.text) or category_heads().search(lowered)):
+        return
+    speakers = attributions(doc, sentence)
+
+    def observed(attribute: str, value: str, rule: str, at: int, observed: bool = False, owner_at=None,
+                 **extra) -> None:
+        if observed:
+            doc.observations.append((sentence.index, ExtractedObservation(
+                attribute=attribute, value=value, rule=rule, claimant=claimant_at(speakers, sentence.start + at),
+                quote=sentence.text, start=sentence.start, end=sentence.end, **extra)))
+
+    read_quantities(sentence.text, lowered, observed)
+
+
+def attach_observations(doc: Doc) -> None:
+    """The stage after the sentences: each distance flown, apogee and flight time goes on the event of the
+    launch it measured, the system's last firing (test or launch) reported at or before it, else the first
+    reported after it in the same paragraph ("It flew 1,000 km. The launch, on Tuesday, …"). With no firing
+    to put it on, it stays a claim of its attribute. One stated in a sentence naming no system goes on the
+    last firing the document reported a few sentences before (else in the next two of its paragraph), of
+    whichever systems took part. Firings are looked up by offset (bisect): linear in the document."""
+    where = _Where(doc)
+    if doc.observations:
+        _attach_unowned(doc, where)
+    for builder in doc.builders.values():
+        if not builder.observations:
+            continue
+        firings = sorted((e for e in builder.events if e.kind != "display"), key=lambda e: e.start)
+        starts = [e.start for e in firings]
+        for observation in builder.observations:
+            i = bisect_right(starts, observation.start) - 1
+            event = firings[i] if i >= 0 else None
+            if event is None and firings and where.paragraph(firings[0].start) == where.paragraph(observation.start):
+                event = firings[0]
+            if event is not None:
+                event.observations.append(observation)
+                continue
+            builder.claim(ExtractedClaim(**observation.model_dump(exclude={"rule"}),
+                                         rule=observation.rule.replace("observation.", "quantity.", 1)))
+        builder.observations = []
+
+
+class _Where:
+    """The sentence and paragraph of an offset of the document."""
+
+    def __init__(self, doc: Doc):
+        self.sentences = doc.sentences
+        self.starts = [s.start for s in doc.sentences]
+
+    def sentence(self, offset: int) -> int:
+        return max(bisect_right(self.starts, offset) - 1, 0)
+
+    def paragraph(self, offset: int) -> int:
+        return self.sentences[self.sentence(offset)].paragraph if self.sentences else -1
+
+
+def _attach_unowned(doc: Doc, where: _Where) -> None:
+    launches: dict[tuple, list[ExtractedEvent]] = {}  # one launch, as each of its systems lists it
+    for builder in doc.builders.values():
+        for event in builder.events:
+            if event.kind != "display":
+                launches.setdefault((event.start, event.end, event.kind), []).append(event)
+    keys = sorted(launches)
+    starts = [key[0] for key in keys]
+    reach = rules().quantities.event_distance
+    for index, observation in doc.observations:
+        i = bisect_right(starts, observation.start) - 1
+        key = keys[i] if i >= 0 and index - where.sentence(keys[i][0]) <= reach else None
+        # Else a firing reported in the next sentences of the paragraph ("Japan said the missile reached
+        # an altitude of 6,000 km. North Korea said it had launched a Hwasong-17.").
+        if key is None and i + 1 < len(keys) and where.sentence(keys[i + 1][0]) - index <= 2 \
+                and where.paragraph(keys[i + 1][0]) == where.paragraph(observation.start):
+            key = keys[i + 1]
+        for event in launches.get(key, ()) if key else ():
+            if not any((o.attribute, o.value) == (observation.attribute, observation.value)
+                       for o in event.observations):
+                event.observations.append(observation)

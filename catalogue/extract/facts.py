@@ -23,27 +23,72 @@ from catalogue.extract.vocab import (
     warheads,
     weapon_noun_regex,
 )
-from catalogue.schemas import ExtractedClaim
+from catalogue.schemas import ExtractedClaim, ExtractedObservation
 
 # Cheap substring tests that let most segments skip the larger expressions.
-_FUEL_WORDS = literals(["fuel", "propel", "powered", "propulsion"])
+_FUEL_WORDS = literals(["fuel", "propel", "powered", "propulsion", "engine", "motor", "booster", "reactor"])
 _WARHEAD_WORDS = literals(["nuclear", "warhead", "mirv", "conventional", "re-entry", "reentry"])
 _APPOSED = re.compile(r"[\s,]*(?:(?:the|a|an|its|their)\s+)?[\"“‘']?")
+# "the liquid-fuel missile had been named the “Kheibar”": the noun is the system's own.
+_NAMED = re.compile(r"\s*,?\s*(?:(?:which|that)\s+)?(?:(?:is|was|has|had|have)\s+)?(?:been\s+)?"
+                    r"(?:named|called|dubbed|known\s+as|designated|christened)\s+(?:the\s+)?[\"“‘']?")
 # Between a name and its head noun: quotes and at most two modifiers ("road-mobile", "new").
 _MODIFIERS_ONLY = re.compile(
     r"[\s\"”’']*(?:(?!(?:and|or|but|was|were|is|are|of|with|to|from|in|on|at|which|that)\b)"
-    r"(?:[a-z]+-[a-z]+|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
+    r"(?:[a-z]+-[a-z]+,?|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"  # "the Poseidon atomic-powered, nuclear-capable …"
 )
+# A noun phrase that is the object of these is another vehicle ("After being launched by a medium-range
+# solid-fuel ballistic missile, the DF-ZF glider …"): its fuel and class are not the system's.
+# ("powered by a liquid rocket engine" names its own engine).
+_CARRIER = re.compile(r"(?<!powered )(?<!propelled )(?<!driven )(?<!fuelled )(?<!fueled )"
+                      r"\b(?:by|atop|aboard|onto|on\s+top\s+of)\s+(?:(?:a|an|the|its|their)\s+)?"
+                      r"(?:[\w-]+,?\s+){0,4}$", re.IGNORECASE)
+# The noun a fuel phrase qualifies, past two modifiers: a vehicle ("nuclear-powered submarine", "solid-fuel
+# ballistic missile"), not a part of one (engine, motor, booster, stage), whose fuel is the system's.
+_FUEL_HEAD = re.compile(r"(?:[\s,]+(?!(?:engines?|motors?|boosters?|stages?)\b)[a-z][\w-]*){0,2}?\s+"
+                        r"(?P<noun>(?:ballistic\s+|cruise\s+)?(?:missiles?|rockets?|submarines?|ships?|vessels?|"
+                        r"aircraft\s+carriers?|icebreakers?|destroyers?|cruisers?|bombers?|aircraft|"
+                        r"planes?|jets?|torpedo(?:es)?|drones?))\b(?![\s-]+(?:engines?|motors?|boosters?|stages?)\b)")
+# The kinds of vehicle whose fuel one fuel word cannot state for another.
+_KINDS = {**dict.fromkeys(["icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "cruise_missile",
+                           "hypersonic_missile", "anti_ship_missile", "surface_to_air_missile",
+                           "air_to_air_missile", "space_launch_vehicle"], "missile"),
+          **dict.fromkeys(["submarine", "warship"], "vessel"),
+          **dict.fromkeys(["bomber", "fighter_aircraft", "helicopter"], "aircraft"),
+          **dict.fromkeys(["unmanned_aerial_vehicle", "loitering_munition"], "drone"),
+          **dict.fromkeys(["unmanned_underwater_vehicle", "torpedo"], "underwater")}
+_PLATFORMS = {"vessel", "aircraft"}  # what fires a missile, not what is fired
+# A noun phrase after these is where a firing was made from ("fired … from a nuclear-powered submarine").
+_LAUNCHED_FROM = re.compile(r"\b(?:from|aboard|by|atop|off)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+,?\s+){0,3}$",
+                            re.IGNORECASE)
+_NOUN_KINDS = {"missile": "missile", "rocket": "missile", "ship": "vessel", "vessel": "vessel",
+               "icebreaker": "vessel", "aircraft": "aircraft", "plane": "aircraft", "jet": "aircraft"}
+# A named engine or motor stating what it powers ("The RD-274 liquid rocket engine … to power the RS-28
+# Sarmat"): its fuel goes to the system it powers, named right after.
+_POWERS = re.compile(r"[^.;:]{0,60}?\b(?:to\s+power|powers|powering|to\s+propel|propels|propelling)\s+"
+                     r"(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*\s+){0,2}")  # lower-case words, then a name
+# Between a demonym and the head noun it qualifies: "-made" and the like, and up to two modifiers.
+_MAKER_GAP = re.compile(r"(?:-(?:made|built|designed|developed|produced|supplied))?(?:\s+[a-z][\w-]*){0,2}\s+")
+# Lower-case words right before a name that may refine the class noun after it ("new hypersonic Zircon
+# cruise missiles" is a hypersonic cruise missile).
+_PREMODIFIERS = re.compile(r"((?:[a-z][\w]*(?:-[\w]+)*,?\s+){1,3})$")
 _POSTMODIFIER = re.compile(r"\s+(?:carrying|with|armed|equipped|fitted|tipped|capable|able|designed|intended|built|"
                            r"developed|made|launched|fired|that|which)\b")
 _WORD_START = re.compile(r"(?<![\w-])[^\W_]")
 _WORD = re.compile(r"\w+")
 _GAP_REACH = 48  # characters at the end of a text that usually hold a head gap and the word before it
-_PRONOUN_COPULA = re.compile(r"[\w'’]+\s+(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)")
-_COPULA = re.compile(r"\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:a|an|the)\s+([^,;:()]*)")
+# A description runs to the next comma, unless the comma only separates modifiers ("an intermediate-range,
+# road-mobile ballistic missile"): a lower-case hyphenated word after it continues the description.
+_DESCRIPTION = r"(?:[^,;:()]|,(?=\s+[a-z]\w*-[\w-]+\s))*"
+_PRONOUN_COPULA = re.compile(rf"[\w'’]+\s+(?:is|was)\s+(?:a|an|the)\s+({_DESCRIPTION})")
+_COPULA = re.compile(rf"\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:a|an|the)\s+({_DESCRIPTION})")
 _APPOSITION = re.compile(
-    r"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s[^,;:()]*)")
+    rf"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s{_DESCRIPTION})")
 _RELATIVE = re.compile(r"\s(?:that|which|who|whose)\s")
+# Between a quantity's cue and the systems it is of: "range | of the | American Trident II | and Russian | Bulava".
+_OWNER_GAP = re.compile(r"\s+(?:of|for)\s+(?:(?:the|an?)\s+)?")
+_OWNER_NEXT = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:the\s+)?")
+_CAPITALISED = re.compile(r"[A-Z][\w'’.\-]*\s+")
 _AND_GAP = re.compile(r"\s*(?:,|and|or|, and|, or)\s*(?:the\s+)?")
 
 
@@ -52,9 +97,17 @@ def read_facts(doc: Doc, record: SentenceRecord) -> None:
     for zone in record.zones:
         _zone_facts(doc, record, zone)
     if len(record.primary) != 1:
+        if record.primary and record.head_end > record.sentence.start:
+            # An opening before several systems states only quantities whose cue names whose they are.
+            head = doc.text[record.sentence.start:record.head_end]
+            read_quantities(head, head.lower(), _measure(doc, record, record.primary[0].key, record.sentence.start,
+                                                         owned_only=True))
         return
     head = doc.text[record.sentence.start:record.head_end]
-    if head.strip() and not _other_subject(head):
+    if head.strip() and _other_subject(head):
+        # Only the fuel of an engine said to power the system ("The RD-274 liquid rocket engine … to power").
+        _powering_fuels(doc, record, record.sentence.start, record.head_end)
+    elif head.strip():
         # Not when the opening has its own subject ("Hypersonic weapons, which fly at Mach 5, …").
         _segment_facts(doc, record, record.primary[0].key, record.sentence.start, record.head_end, head=True)
 
@@ -66,7 +119,11 @@ def _other_subject(head: str) -> bool:
     nouns = [m.end() for m, _ in find_categories(head)] + [m.end() for m in weapon_noun_regex().finditer(head)]
     if not nouns:
         return False
-    return not _APPOSED.fullmatch(head, max(nouns))
+    last = max(nouns)
+    noun = next((m for m, _ in find_categories(head) if m.end() == last), None)
+    if noun is not None and _CARRIER.search(head, 0, noun.start()):
+        return True  # "launched by a … ballistic missile, the DF-ZF": the carrier, not the system
+    return not (_APPOSED.fullmatch(head, last) or _NAMED.fullmatch(head, last))
 
 
 def _zone_facts(doc: Doc, record: SentenceRecord, zone: Zone) -> None:
@@ -104,7 +161,16 @@ def _segment_facts(doc: Doc, record: SentenceRecord, key: str, start: int, end: 
     lowered = segment.lower()
     fuels, fuel_lookup = fuel_regex()
     for match in fuels.finditer(segment) if _FUEL_WORDS.search(lowered) else ():
-        add("fuel", fuel_lookup[phrase_key(match.group())], "fuel.phrase", match.start())
+        fuel = fuel_lookup[phrase_key(match.group())]
+        if _fuel_of_another(doc, key, start + match.start(), start + match.end(), sentence.end):
+            continue  # "launched from a nuclear-powered submarine", "launched by a solid-fuel ballistic missile"
+        powered = _powered_system(doc, record, start + match.end())
+        if powered is not None and powered != key:
+            doc.builders[powered].claim(ExtractedClaim(
+                attribute="fuel", value=fuel, rule="fuel.powers",
+                claimant=claimant_at(attributions, start + match.start()), **provenance))
+            continue
+        add("fuel", fuel, "fuel.phrase", match.start())
     patterns = fact_patterns()
     for match in patterns.capability.finditer(segment):
         if head and match.start() > 0:
@@ -116,10 +182,119 @@ def _segment_facts(doc: Doc, record: SentenceRecord, key: str, start: int, end: 
         value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
         if len(value.split()) >= 2 and len(value) <= 160:
             add("capability", value, "capability.cue", match.start())
-    read_quantities(segment, lowered, add)
+
+    read_quantities(segment, lowered, _measure(doc, record, key, start))
     for rule_id, value, pattern in warheads() if _WARHEAD_WORDS.search(lowered) else ():
         for match in pattern.finditer(segment):
             add("warhead", value, rule_id, match.start())
+
+
+def _fuel_of_another(doc: Doc, key: str, start: int, end: int, stop: int) -> bool:
+    """Does the fuel phrase at start..end qualify another vehicle than the system: a noun of another kind
+    right after it ("the Bulava … from a nuclear-powered submarine"), or a whole vehicle that carries the
+    system ("After being launched by a … solid-fuel ballistic missile, the DF-ZF")? A part (engine, motor,
+    booster, stage) is the system's own."""
+    head = _FUEL_HEAD.match(doc.text, end, min(stop, end + 60))
+    if head is None:
+        return False
+    if _CARRIER.search(doc.text, max(0, start - 60), start):
+        return True
+    noun = head.group("noun")
+    slug = category_of(noun)
+    kind = _KINDS.get(slug) if slug is not None else _NOUN_KINDS.get(noun.split()[-1].lower().rstrip("s"))
+    own = _KINDS.get(doc.builders[key].category() or "")
+    return own is not None and kind is not None and own != kind
+
+
+def fired_class_and_fuel(text: str) -> tuple[str | None, str | None]:
+    """The class and fuel of what an unnamed firing fired ("North Korea fired a new solid-fuel ICBM"), not
+    of the platform it was fired from ("… a missile from a nuclear-powered submarine")."""
+    category = next((slug for match, slug in find_categories(text)
+                     if _KINDS.get(slug) not in _PLATFORMS and not _LAUNCHED_FROM.search(text, 0, match.start())),
+                    None)
+    fuel = None
+    fuels, fuel_lookup = fuel_regex()
+    for match in fuels.finditer(text) if _FUEL_WORDS.search(text.lower()) else ():
+        head = _FUEL_HEAD.match(text, match.end(), match.end() + 60)
+        noun = head.group("noun") if head else ""
+        kind = _KINDS.get(category_of(noun) or "") or _NOUN_KINDS.get(noun.split()[-1].lower().rstrip("s")) \
+            if noun else None
+        if kind not in _PLATFORMS and not _LAUNCHED_FROM.search(text, 0, match.start()):
+            fuel = fuel_lookup[phrase_key(match.group())]
+            break
+    return category, fuel
+
+
+def _powering_fuels(doc: Doc, record: SentenceRecord, start: int, end: int) -> None:
+    """In an opening about something else (an engine), only the fuel of what it is said to power counts."""
+    segment = doc.text[start:end]
+    if not _FUEL_WORDS.search(segment.lower()):
+        return
+    fuels, fuel_lookup = fuel_regex()
+    for match in fuels.finditer(segment):
+        powered = _powered_system(doc, record, start + match.end())
+        if powered is not None:
+            doc.builders[powered].claim(ExtractedClaim(
+                attribute="fuel", value=fuel_lookup[phrase_key(match.group())], rule="fuel.powers",
+                claimant=claimant_at(record.attributions, start + match.start()), **quote(record.sentence)))
+
+
+def _powered_system(doc: Doc, record: SentenceRecord, at: int) -> str | None:
+    """The system an engine or motor is said to power, named right after the verb ("… engine has been
+    installed to power the heavy RS-28 Sarmat"), if any."""
+    powers = _POWERS.match(doc.text, at, record.sentence.end)
+    if powers is None:
+        return None
+    for mention in doc.mentions_at.get(powers.end(), ()):
+        if mention.sentence == record.sentence.index:
+            return mention.key
+    return None
+
+
+def _measure(doc: Doc, record: SentenceRecord, key: str, start: int, owned_only: bool = False):
+    """What read_quantities passes on, recorded: a claim of the zone's system, or of the systems its cue
+    names right after it ("the 12,000km range of the American Trident II and Russian Bulava"); what one
+    launch measured waits on the builder for that launch's event (events.attach_observations). owned_only:
+    only quantities whose cue names their systems (an opening before several systems)."""
+    provenance, attributions = quote(record.sentence), record.attributions
+
+    def measure(attribute: str, value: str, rule: str, at: int, observed: bool = False,
+                owner_at: int | None = None, **extra) -> None:
+        owners = _owners(doc, record, start + owner_at) if owner_at is not None else []
+        if owned_only and not owners:
+            return
+        claimant = claimant_at(attributions, start + at)
+        for owner in owners or [key]:
+            if observed:
+                doc.builders[owner].observe(ExtractedObservation(attribute=attribute, value=value, rule=rule,
+                                                                 claimant=claimant, **provenance, **extra))
+            else:
+                doc.builders[owner].claim(ExtractedClaim(attribute=attribute, value=value, rule=rule,
+                                                         claimant=claimant, **provenance, **extra))
+
+    return measure
+
+
+def _owners(doc: Doc, record: SentenceRecord, position: int) -> list[str]:
+    """The systems named right after a quantity's cue by "of"/"for" ("range of the American Trident II
+    and Russian Bulava"): a mention there, past at most two capitalised words, and those listed with it."""
+    gap = _OWNER_GAP.match(doc.text, position, record.sentence.end)
+    keys: list[str] = []
+    at = gap.end() if gap else -1
+    while gap is not None:
+        mention = None
+        for _ in range(3):
+            mention = next(iter(doc.mentions_at.get(at, ())), None)
+            word = _CAPITALISED.match(doc.text, at, record.sentence.end) if mention is None else None
+            if word is None:
+                break
+            at = word.end()
+        if mention is None or mention.key in keys:
+            break
+        keys.append(mention.key)
+        gap = _OWNER_NEXT.match(doc.text, mention.end, record.sentence.end)
+        at = gap.end() if gap else -1
+    return keys
 
 
 def _states_capability(segment: str, cue: re.Match[str], tail: str) -> bool:
@@ -150,13 +325,20 @@ def read_categories(doc: Doc, record: SentenceRecord) -> None:
         builder = doc.builders[mention.key]
         before = text[max(sentence.start, mention.start - 90):mention.start]
         for match, slug in find_categories(before) if _may_end_in_category(before) else ():
-            if fact_patterns().head_gap.fullmatch(before, match.end()):
+            if fact_patterns().head_gap.fullmatch(before, match.end()) and \
+                    not _CARRIER.search(before, 0, match.start()):
                 builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
                                              claimant=claimant_at(attributions, mention.start), **provenance))
+                if builder.found.country is None:
+                    builder.found.country = _maker(before[max(0, match.start() - 40):match.start()])
         post = text[mention.end:zone.end]
         head = _category_after(post)
         if head:
             match, slug = head
+            refined = _refined(text[max(sentence.start, mention.start - 60):mention.start], match.group())
+            if refined is not None and refined != slug:
+                builder.claim(ExtractedClaim(attribute="category", value=refined, rule="category.head",
+                                             claimant=claimant_at(attributions, mention.start), **provenance))
             builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
                                          claimant=claimant_at(attributions, mention.end), **provenance))
             if match.group().endswith("s"):
@@ -184,6 +366,32 @@ def _category_claim(doc: Doc, record: SentenceRecord, key: str, chunk: str, rule
                                            claimant=claimant_at(record.attributions, position),
                                            **quote(record.sentence)))
     return True
+
+
+def _maker(modifiers: str) -> str | None:
+    """The country in the words before a head noun that introduces a name: "a Russian-made drone, the
+    Orion-5", "the Iranian ballistic missile Kheibar"."""
+    any_country, countries = demonyms()
+    found = None
+    for match in any_country.finditer(modifiers):
+        found = match
+    if found is None or not _MAKER_GAP.fullmatch(modifiers, found.end()):
+        return None
+    return next((country for pattern, country in countries if pattern.fullmatch(found.group())), None)
+
+
+def _refined(before: str, noun: str) -> str | None:
+    """The class of the modifiers before a name joined to the class noun after it: "new hypersonic Zircon
+    cruise missiles" is a hypersonic cruise missile, "the medium-range Ababeel ballistic missile" an MRBM."""
+    modifiers = _PREMODIFIERS.search(before)
+    if modifiers is None:
+        return None
+    words = [word.rstrip(",") for word in modifiers.group(1).split()]
+    for n in range(len(words), 0, -1):  # the longest phrase first
+        slug = category_of(" ".join([*words[-n:], noun]))
+        if slug is not None:
+            return slug
+    return None
 
 
 def _coordinated(doc: Doc, record: SentenceRecord, index: int, slug: str) -> None:

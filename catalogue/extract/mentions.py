@@ -8,12 +8,14 @@ from functools import cache
 
 from catalogue.extract.normalize import fold
 from catalogue.extract.rules import ReferenceSystem, reference, rules
-from catalogue.extract.text import SEPARATOR, Sentence, compile_phrases
+from catalogue.extract.text import SEPARATOR, Sentence, blank_tags, compile_phrases
+from catalogue.extract.vocab import category_regex
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")  # letters of any script: "Akıncı" is one word, not "Ak", "nc"
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
+_CLASS_SUFFIX = re.compile(r"[\-‐‑‒–—]class\b", re.IGNORECASE)
 _WORD_START = re.compile(r"(?<![\w\-])\w+")
 _FIRST_WORD = re.compile(r"\w+")
 _BREAK = re.compile(r"[^\w\-]")
@@ -30,6 +32,7 @@ class Mention:
     sentence: int
     rule: str
     primary: bool = True  # False when the system is only named as a comparison
+    cue: str = ""  # for a name given by a cue, the description it names ("the unmanned underwater vehicle")
 
 
 @dataclass
@@ -100,11 +103,21 @@ def _sets() -> dict[str, frozenset[str]]:
         "bad_followers": frozenset(w.casefold() for w in r.not_designation_followers),
         "blocking": frozenset(r.blocking_followers),
         "not_names": frozenset(r.not_names),
+        "parts": frozenset(w.casefold() for w in r.not_system_heads),
+        "vessels": frozenset(w.casefold() for w in r.vessel_nouns),
     }
 
 
 _NEXT_WORD = re.compile(r"\s+([\w'’]+)")
+# The noun a designator's phrase ends in, past up to two modifiers ("RD-274 liquid rocket engine"), and the
+# noun a designator is in apposition to ("the engine, the RD-250").
+_PART_AFTER = re.compile(r"(?:\s+[\w-]+){1,3}")
+_PART_BEFORE = re.compile(r"\b(\w+)\s*,?\s+(?:the\s+|an?\s+)?$")
 _NICKNAME = re.compile(r" ([A-Z][a-z]{2,})\b(?![\-‐‑‒–])")
+_WORD_BEFORE = re.compile(r"([\w’'-]+)\s+$")
+_QUOTE_CLOSE = re.compile(r"[\"”’]")
+_DETERMINERS = {"the", "a", "an", "its", "their", "this", "that"}
+_NUMBER_GOES_ON = re.compile(r"[,.]\d")
 _PLURAL_DESIGNATOR = re.compile(r"[\dA-Z]s$")
 _SEPARATOR = re.compile(SEPARATOR)
 
@@ -114,18 +127,151 @@ def _next_word(text: str, end: int) -> str:
     return match.group(1) if match else ""
 
 
+_NAME = r"[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){0,3}"
+_OPEN_QUOTE = "\"“‘'"
+_CLOSE_QUOTE = "\"”’'"
+
+
+def _cue_alternatives() -> str:
+    return "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in rules().name_cues)
+
+
+@cache
+def _heads() -> str:
+    r = rules()
+    return compile_phrases([*r.weapon_nouns, *(p for phrases in r.categories.values() for p in phrases)],
+                           plural=True).pattern
+
+
 @cache
 def _cue_pattern() -> re.Pattern[str]:
-    r = rules()
-    heads = [*r.weapon_nouns, *(p for phrases in r.categories.values() for p in phrases)]
-    head = compile_phrases(heads, plural=True).pattern
-    cues = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in r.name_cues)
-    name = r"[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){0,3}"
+    """A description, then a cue, then the name: "the underwater drone known as Haeil", "a missile they
+    named "Palestine 2"", "the liquid-fuel missile had been named the "Kheibar"."""
+    be = r"(?:is|was|which\s+is|which\s+was|(?:has|have|had)\s+been|(?:is|was)\s+being)\s+"
+    subject = r"(?:(?:which|that)\s+)?(?:it|they|he|she|we)\s+(?:has\s+|have\s+|had\s+)?"
     return re.compile(
-        rf"(?P<head>{head}),?\s+(?:(?:is|was|which\s+is|which\s+was)\s+)?(?:{cues})\s+(?:the\s+)?"
-        rf"[\"“‘']?(?P<name>(?-i:{name}))[\"”’']?",
+        rf"(?P<head>{_heads()}),?\s+(?:{be}|{subject})?(?:also\s+)?(?:{_cue_alternatives()})\s+(?:the\s+)?"
+        rf"[{_OPEN_QUOTE}]?(?P<name>(?-i:{_NAME}))[{_CLOSE_QUOTE}]?",
         re.IGNORECASE,
     )
+
+
+@cache
+def _leading_cue() -> re.Pattern[str]:
+    """A sentence opening with the name, then the description it names: "Named "Haeil", the unmanned
+    underwater vehicle is …"."""
+    return re.compile(
+        rf"(?:{_cue_alternatives()})\s+[{_OPEN_QUOTE}]?(?P<name>(?-i:{_NAME}))[{_CLOSE_QUOTE}]?\s*,\s+"
+        rf"(?P<desc>(?:the|this|its)\s+(?:[\w-]+\s+){{0,3}}?(?:{_heads()}))(?![\w-])",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _what_called() -> re.Pattern[str]:
+    """"what it called the Kedr", "what Pyongyang described as the "Hwasong-19"": a name a speaker gives."""
+    speaker = r"(?:it|they|he|she|officials|state\s+media|(?-i:[A-Z][\w’']+(?:\s+[A-Z][\w’']+)?))"
+    return re.compile(
+        rf"\bwhat\s+{speaker}\s+(?:called|calls|call|described\s+as|describes\s+as|dubbed|dubs|named|termed)\s+"
+        rf"(?:an?\s+|the\s+)?(?P<quote>[{_OPEN_QUOTE}])?(?P<name>(?-i:{_NAME}))[{_CLOSE_QUOTE}]?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _weapon_after() -> re.Pattern[str]:
+    """What makes a name given with "what it called" a weapon's: a weapon noun right after it, or an
+    apposition ending in one ("the Kedr, a new intercontinental ballistic missile")."""
+    return re.compile(rf"[{_CLOSE_QUOTE}]?(?:\s*,\s+(?:an?|the|its)\s+(?:[\w-]+\s+){{0,4}}?|\s+)(?:{_heads()})(?![\w-])",
+                      re.IGNORECASE)
+
+
+# The determiner and modifiers of the description a cue names, read from the few characters before its noun.
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|a|an|its|their|his|her)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+# Between a system's name and an apposition describing it: "the DF-21, a … missile known as the CH-AS-X-13".
+_APPOSED_GAP_BEFORE = re.compile(r"[\"”’')\]]?\s*,\s*$")
+
+
+# A vessel's own name ("the submarine "Le Téméraire"") names a ship, not a system.
+_VESSEL_CATEGORIES = {"warship", "submarine"}
+
+
+@cache
+def _named_after() -> re.Pattern[str]:
+    """A name right after a category phrase, then a pause: "the ballistic missile Ghaznavi as part of",
+    "the national air defense system Siper in"."""
+    heads = [p for slug, phrases in rules().categories.items() if slug not in _VESSEL_CATEGORIES for p in phrases]
+    stops = r"from|in|on|at|as|was|is|were|are|has|had|have|with|which|that|to|for|into|off|over|during|and|or|by|will|would|can|could"
+    return re.compile(
+        rf"(?<![\w-])(?P<head>{compile_phrases(heads, plural=True).pattern})\s+[{_OPEN_QUOTE}]?"
+        rf"(?P<name>(?-i:[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){{0,2}}))[{_CLOSE_QUOTE}]?"
+        rf"(?=\s*(?:[,.;:()]|$)|\s+(?:{stops})\b)",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _after_gate() -> re.Pattern[str]:
+    """The last word of a category phrase, in lower-cased text (a literal search, far cheaper than the
+    phrases): a name after its category needs one, followed by a capital."""
+    r = rules()
+    heads = {re.split(r"[\s-]+", p)[-1].lower() for slug, phrases in r.categories.items()
+             if slug not in _VESSEL_CATEGORIES for p in phrases}
+    return re.compile("|".join(sorted(map(re.escape, heads), key=len, reverse=True)))
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_FOLLOWED_BY_CAPITAL = re.compile(rf"(?:e?s)?\s+[{_OPEN_QUOTE}]?[A-Z]")
+
+
+_QUOTED_GATE = re.compile(r"[\"“‘'][A-Z]")
+
+
+@cache
+def _quoted_before() -> re.Pattern[str]:
+    """A quoted name right before its description: "two Iran-made ‘Samad’ drones"."""
+    r = rules()
+    heads = [*(p for phrases in r.categories.values() for p in phrases), "missile", "rocket"]
+    return re.compile(
+        rf"[{_OPEN_QUOTE}](?P<name>(?-i:[A-Z][\w’'\-]*(?:[\s\-][A-Z0-9][\w’'\-]*){{0,2}}))[{_CLOSE_QUOTE}]\s+"
+        rf"(?:(?-i:[a-z][\w-]*)\s+){{0,3}}(?:{compile_phrases(heads, plural=True).pattern})",
+        re.IGNORECASE,
+    )
+
+
+# A long name and its acronym in brackets: "Supersonic Missile Assisted Release of Torpedo (SMART)".
+_EXPANSION = re.compile(
+    r"(?P<long>[A-Z][\w’'\-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z0-9][\w’'\-]*){1,7})\s+"
+    r"\((?P<short>[A-Z][A-Za-z0-9\-+/]{1,11})\)")
+_PARTS = re.compile(r"[^\W_]+")
+_FUNCTION_WORDS = {"of", "and", "the", "for"}
+# The last word of a long name that names a weapon (not "Agency", "Organisation", nor "System": the
+# Global Positioning System is none).
+_EXPANSION_HEADS = {"missile", "missiles", "weapon", "vehicle", "torpedo", "rocket", "interceptor", "drone",
+                    "munition", "projectile", "bomber", "fighter", "aircraft", "launcher"}
+
+
+def _spells(short: str, parts: list[str]) -> bool:
+    """Can the acronym be read as prefixes of the long name's words in order, every capitalised word (or
+    number) giving at least its first letter, lower-case ones ("of", "launched") optional?"""
+    letters = "".join(ch for ch in short.casefold() if ch.isalnum())
+
+    @cache
+    def read(i: int, j: int) -> bool:
+        if i == len(parts):
+            return j == len(letters)
+        part = parts[i].casefold()
+        optional = parts[i][0].islower()
+        if optional and read(i + 1, j):
+            return True
+        n = 0
+        while n < len(part) and j + n < len(letters) and part[n] == letters[j + n]:
+            n += 1
+            if read(i + 1, j + n):
+                return True
+        return False
+
+    return bool(letters) and read(0, 0)
 
 
 @cache
@@ -162,7 +308,8 @@ class MentionFinder:
     """Finds the mentions of one document, sentence by sentence."""
 
     def __init__(self, text: str, sentences: list[Sentence]):
-        self.text = text
+        # Tags are not text: their characters become spaces, so that every offset still points into text.
+        self.text = blank_tags(text)
         self.sentences = sentences
         self.systems: dict[str, FoundSystem] = {}
         self.mentions: list[Mention] = []
@@ -175,30 +322,41 @@ class MentionFinder:
         self._seen_surfaces: set[tuple[str, str]] = set()
         # Spans taken in each sentence, sorted and never overlapping: a mention never crosses a sentence.
         self._spans: dict[int, tuple[list[int], list[int]]] = {}
+        # Names given in apposition to a system named just before ("the DF-21, a … missile known as the
+        # CH-AS-X-13"): (key of the name, sentence index, where the apposition starts).
+        self._appositions: list[tuple[str, int, int]] = []
 
     def run(self) -> tuple[dict[str, FoundSystem], list[Mention]]:
+        lowered = self.text.lower()
+        # Lower-cased text for literal searches, offset for offset (else a copy that only changes ASCII case).
+        self._lowered = lowered if len(lowered) == len(self.text) else self.text.translate(_ASCII_LOWER)
         self._tokens = list(_TOKEN.finditer(self.text))
         self._starts = [token.start() for token in self._tokens]
         for sentence in self.sentences:
             self._cue_names(sentence)
+            self._expansions(sentence)
         for sentence in self.sentences:
-            weapons = _Lazy(lambda text=sentence.text: has_weapon_context(text))
+            weapons = _Lazy(lambda sentence=sentence: has_weapon_context(self.text[sentence.start:sentence.end]))
             self._reference_names(sentence, weapons)
             self._designators(sentence, weapons)
             self._ships(sentence)
             self._local(sentence)
             self._named_by_noun(sentence)
+            self._named_around(sentence)
+        self._join_appositions()
+        self._resolve_families()
         self.mentions.sort(key=lambda m: m.start)
         return self.systems, self.mentions
 
     # -- helpers --
-    def _add(self, key: str, name: str, start: int, end: int, sentence: Sentence, rule: str, **kw) -> None:
-        """Record a mention unless its span overlaps one already taken."""
+    def _add(self, key: str, name: str, start: int, end: int, sentence: Sentence, rule: str, cue: str = "",
+             **kw) -> bool:
+        """Record a mention unless its span overlaps one already taken; say whether it was recorded."""
         starts, ends = self._spans.setdefault(sentence.index, ([], []))
         # The taken spans do not overlap, so only the one starting last before end can reach past start.
         at = bisect_left(starts, end)
         if at and ends[at - 1] > start:
-            return
+            return False
         starts.insert(at, start)
         ends.insert(at, end)
         system = self.systems.get(key)
@@ -210,7 +368,12 @@ class MentionFinder:
             system.surfaces.append(surface)
             if key in self._local_names:
                 self._index_local(key, len(system.surfaces) - 1)
-        self.mentions.append(Mention(key, start, end, surface, sentence.index, rule))
+        self.mentions.append(Mention(key, start, end, surface, sentence.index, rule, cue=cue))
+        return True
+
+    def _add_known(self, system: ReferenceSystem, start: int, end: int, sentence: Sentence, **kw) -> bool:
+        return self._add(fold(system.name), system.name, start, end, sentence, "reference", country=system.country,
+                         category=system.category, reference=system, **kw)
 
     def _remember_local(self, key: str) -> None:
         """Later mentions of this name are looked for, if a system of that name exists: the span may have
@@ -231,7 +394,7 @@ class MentionFinder:
 
     def _blocked(self, end: int) -> bool:
         if _CONTINUES.match(self.text, end):
-            return True
+            return _CLASS_SUFFIX.match(self.text, end) is None  # "Varshavyanka-class submarines" name the class
         return _next_word(self.text, end) in _sets()["blocking"]
 
     # -- reference list --
@@ -296,7 +459,10 @@ class MentionFinder:
                 continue
             if family is None and (match.group("sep").isspace() or not weapons or prefix in sets["not_names"]):
                 continue
-            if self._blocked(match.end()):
+            if match.group("sep").isspace() and (prefix not in _family_spellings() or _NUMBER_GOES_ON.match(
+                    self.text, match.end())):
+                continue  # "Hwasong 18", but not "Rs 1,500 crore": a family spelled otherwise, or a number
+            if self._blocked(match.end()) or (family is None and self._part(match.start(), match.end(), sentence)):
                 continue
             end = match.end()
             if _PLURAL_DESIGNATOR.search(surface):  # "Su-75s", "MiG-41Ms": plurals
@@ -309,36 +475,131 @@ class MentionFinder:
                 name, end = f"{name} {nickname.group(1)}", nickname.end()  # "RS-26 Rubezh"
             self._add(fold(name), name, match.start(), end, sentence, "designator", country=family)
 
+    def _part(self, start: int, end: int, sentence: Sentence) -> bool:
+        """Does the designator name a part, not a system: an engine or motor ("the RD-274 liquid rocket
+        engine", "RD-250 motors", "the engine, the RD-250")?"""
+        parts = _sets()["parts"]
+        after = _PART_AFTER.match(self.text, end, min(sentence.end, end + 60))
+        if after and any(word.casefold() in parts for word in after.group().split()):
+            return True
+        before = _PART_BEFORE.search(self.text, max(sentence.start, start - 30), start)
+        return before is not None and before.group(1).casefold() in parts
+
     # -- ships by their prefix: USS Carl Vinson, HMS Prince of Wales --
     def _ships(self, sentence: Sentence) -> None:
+        """A commissioned vessel is one ship of a class, not a system: its name is taken, so that no other
+        finder reads it ("the destroyer USS John Paul Jones"), but names nothing the catalogue lists."""
         not_names = _sets()["not_names"]
         for match in _SHIP.finditer(self.text, sentence.start, sentence.end):
             words = match.group().split()
             while len(words) > 2 and words[-1] in not_names | {"of", "the"}:
                 words.pop()
-            name = " ".join(words)
-            start = match.start()
-            self._add(fold(name), name, start, start + len(name), sentence, "ship")
+            self._take(match.start(), match.start() + len(" ".join(words)), sentence)
+
+    def _take(self, start: int, end: int, sentence: Sentence) -> None:
+        """Mark a span as read, without a mention."""
+        starts, ends = self._spans.setdefault(sentence.index, ([], []))
+        at = bisect_left(starts, end)
+        if not (at and ends[at - 1] > start):
+            starts.insert(at, start)
+            ends.insert(at, end)
 
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
     def _cue_names(self, sentence: Sentence) -> None:
-        lowered = sentence.text.lower()
+        text = self.text
+        lowered = text[sentence.start:sentence.end].lower()
         if not _cue_words().search(lowered):
+            if "what" in lowered:  # "what it described as …" holds no cue of the list
+                self._what_called(sentence, lowered)
             return
-        for match in _cue_pattern().finditer(self.text, sentence.start, sentence.end):
-            name = match.group("name")
-            if not name[0].isupper() or name.split()[0] in _sets()["not_names"]:
+        leading = _leading_cue().match(text, sentence.start, sentence.end)
+        if leading:  # "Named "Haeil", the unmanned underwater vehicle …"
+            self._cue_name(leading.group("name"), leading.start("name"), sentence, leading.group("desc"))
+        for match in _cue_pattern().finditer(text, sentence.start, sentence.end):
+            name, name_start = self._quoted(match.group("name"), match.start("name"), sentence)
+            if match.group("head").casefold() in _sets()["vessels"]:
+                self._take(name_start, name_start + len(name), sentence)  # "the frigate named …": a ship
                 continue
-            start = match.start("name")
-            end = start + len(name)
-            key = fold(name)
-            entry = alias_index().get(key)
+            head = match.start("head")
+            determiner = _DETERMINER_BEFORE.search(text, max(sentence.start, head - 50), head)
+            start = determiner.start() if determiner else head
+            key = self._cue_name(name, name_start, sentence, text[start:match.end("head")])
+            if key is not None and determiner and determiner.group().split()[0].casefold() in ("a", "an"):
+                self._appositions.append((key, sentence.index, start))
+        self._what_called(sentence, lowered)
+
+    def _what_called(self, sentence: Sentence, lowered: str) -> None:
+        """"what it called the Kedr, a new intercontinental ballistic missile": a quoted name, or one a weapon
+        noun follows or describes."""
+        if "what" not in lowered:
+            return
+        text = self.text
+        for match in _what_called().finditer(text, sentence.start, sentence.end):
+            name_end = match.start("name") + len(match.group("name"))
+            if match.group("quote") or _weapon_after().match(text, name_end, sentence.end):
+                self._cue_name(match.group("name"), match.start("name"), sentence, "")
+
+    def _quoted(self, name: str, start: int, sentence: Sentence) -> tuple[str, int]:
+        """A quoted name whole, past the words the name pattern stops at ("“Admiral of the Fleet Gorshkov”")."""
+        if start == 0 or self.text[start - 1] not in _OPEN_QUOTE:
+            return name, start
+        close = _QUOTE_CLOSE.search(self.text, start + len(name), min(sentence.end, start + 80))
+        whole = self.text[start:close.start()].rstrip(",.;: ") if close else ""
+        if whole.startswith(name) and len(whole.split()) <= 8:
+            return whole, start
+        return name, start
+
+    def _cue_name(self, name: str, start: int, sentence: Sentence, cue: str) -> str | None:
+        """Record a name a cue gives; return its system's key."""
+        words = name.split()
+        if not name[0].isupper() or words[0] in _sets()["not_names"]:
+            return None
+        if words[0] == "Type" and len(words) > 1 and words[1][0].isalpha():
+            # "a drone called Type Shahed-136": the word "Type" is not part of the name ("Type 055" is).
+            name, start = " ".join(words[1:]), start + len(words[0]) + 1
+        end = start + len(name)
+        key = fold(name)
+        entry = alias_index().get(key)
+        if entry is not None:
+            self._add_known(entry.system, start, end, sentence, cue=cue)
+            return fold(entry.system.name)
+        if key in _family_keys():
+            return None  # "a missile called Dongfeng": a family, not a system
+        self._add(key, name, start, end, sentence, "name-cue", cue=cue)
+        self._remember_local(key)
+        return key
+
+    # -- a long name and its acronym: "Supersonic Missile Assisted Release of Torpedo (SMART)" --
+    def _expansions(self, sentence: Sentence) -> None:
+        text = self.text
+        if "(" not in text[sentence.start:sentence.end]:
+            return
+        for match in _EXPANSION.finditer(text, sentence.start, sentence.end):
+            short = match.group("short")
+            words = list(re.finditer(r"\S+", match.group("long")))
+            for n in range(len(words)):  # the longest run of words the acronym spells
+                first = words[n].group()
+                if not first[0].isupper() or first.casefold() in _FUNCTION_WORDS:
+                    continue
+                long = match.group("long")[words[n].start():]
+                long = re.sub(r"['’]s$", "", long)  # "Rapid Response Weapon’s (ARRW)"
+                if _spells(short, _PARTS.findall(long)):
+                    break
+            else:
+                continue
+            last = _PARTS.findall(long)[-1].casefold()
+            if last not in _EXPANSION_HEADS or _is_category(long) or _is_category(short):
+                continue  # not a weapon's name ("Missile Defense Agency"), or a class ("Unmanned Aerial Vehicle")
+            long_start = match.start("long") + words[n].start()
+            long_end, short_start = long_start + len(long), match.start("short")
+            entry = alias_index().get(fold(short)) or alias_index().get(fold(long))
             if entry is not None:
-                self._add(fold(entry.system.name), entry.system.name, start, end, sentence, "reference",
-                          country=entry.system.country, category=entry.system.category,
-                          reference=entry.system)
+                self._add_known(entry.system, long_start, long_end, sentence)
+                self._add_known(entry.system, short_start, match.end("short"), sentence)
                 continue
-            self._add(key, name, start, end, sentence, "name-cue")
+            key = fold(short)
+            self._add(key, short, long_start, long_end, sentence, "expansion")
+            self._add(key, short, short_start, match.end("short"), sentence, "expansion")
             self._remember_local(key)
 
     def _local(self, sentence: Sentence) -> None:
@@ -379,3 +640,105 @@ class MentionFinder:
             start, end = match.start("name"), match.end("name")
             self._add(fold(name), name, start, end, sentence, "name-noun")
             self._remember_local(fold(name))  # later, "the Oreshnik" alone names it too
+
+    # -- a name right after its category ("the ballistic missile Ghaznavi"), or quoted before it --
+    def _named_around(self, sentence: Sentence) -> None:
+        text = self.text
+        # Cheap tests first: a category's last word before a capital, or a quoted capitalised word.
+        after = any(_FOLLOWED_BY_CAPITAL.match(text, head.end())
+                    for head in _after_gate().finditer(self._lowered, sentence.start, sentence.end))
+        quoted = _QUOTED_GATE.search(text, sentence.start, sentence.end) is not None
+        for pattern in (_named_after(),) * after + (_quoted_before(),) * quoted:
+            for match in pattern.finditer(text, sentence.start, sentence.end):
+                name = match.group("name")
+                if not self._may_name(name):
+                    continue
+                if pattern is _named_after() and not self._lowercase_head(match, sentence):
+                    continue
+                start = match.start("name")
+                if self._add(fold(name), name, start, start + len(name), sentence, "name-noun"):
+                    self._remember_local(fold(name))
+
+    def _lowercase_head(self, match: re.Match[str], sentence: Sentence) -> bool:
+        """Is the category phrase before a name common words ("the ballistic missile Ghaznavi"), not part of a
+        title ("Sohae Satellite Launching Ground") nor after a name ("The Babur cruise missile IA")?"""
+        head = match.group("head")
+        if head[0].isupper() and not head.split()[0].isupper():
+            return False
+        before = _WORD_BEFORE.search(self.text, max(sentence.start, match.start() - 40), match.start())
+        return before is None or not before.group(1)[0].isupper() or before.group(1).casefold() in _DETERMINERS
+
+    def _may_name(self, name: str) -> bool:
+        """Is a capitalised word run after or before a category noun a name: not a place, people, month,
+        day, a known name (the reference scan takes those) nor a family word ("Dongfeng")?"""
+        sets = _sets()
+        for part in re.split(r"[\s\-]+", name):
+            if part in sets["not_names"] or part.rstrip("'’s") in sets["not_names"] or \
+                    part.casefold() in sets["bad_prefixes"]:
+                return False
+        key = fold(name)
+        return not (name in rules().demonyms or key in alias_index() or key in _family_keys()
+                    or _is_category(name))
+
+    # -- after every finder: names given in apposition, and family words --
+    def _join_appositions(self) -> None:
+        """"the DF-21, a hypersonic anti-ship missile known as the CH-AS-X-13": one system, two names."""
+        if not self._appositions:
+            return
+        # Mentions ending at each position, and the renaming done once at the end: linear in the mentions.
+        ending: dict[int, list[Mention]] = {}
+        for mention in self.mentions:
+            ending.setdefault(mention.end, []).append(mention)
+        renamed: dict[str, str] = {}
+        for key, index, start in self._appositions:
+            gap = _APPOSED_GAP_BEFORE.search(self.text, max(0, start - 8), start)
+            anchor = next((m for m in ending.get(gap.start(), ()) if m.sentence == index and m.key != key),
+                          None) if gap else None
+            if anchor is None:
+                continue
+            old, new = renamed.get(key, key), renamed.get(anchor.key, anchor.key)
+            if old != new and old in self.systems and new in self.systems:
+                renamed = {k: (new if v == old else v) for k, v in renamed.items()}
+                renamed[old] = new
+                target = self.systems[new]
+                for surface in self.systems.pop(old).surfaces:
+                    if surface not in target.surfaces:
+                        target.surfaces.append(surface)
+        for mention in self.mentions:
+            mention.key = renamed.get(mention.key, mention.key)
+
+    def _resolve_families(self) -> None:
+        """A family word alone ("the Shahed drone", "Dongfeng missiles") is the member the document names
+        nearest before it (else after it); with no member named, it stands only if the reference list
+        knows it as a system."""
+        families = _family_keys()
+        alone = [k for k in self.systems if k in families]
+        if not alone:
+            return
+        for key in alone:
+            members = sorted((m.start, m.key) for m in self.mentions
+                             if m.key != key and m.key.startswith(key) and m.key in self.systems)
+            if not members and self.systems[key].reference is not None:
+                continue
+            starts = [start for start, _ in members]
+            for mention in self.mentions:
+                if mention.key == key:
+                    at = bisect_left(starts, mention.start)
+                    mention.key = members[at - 1][1] if at else (members[0][1] if members else "")
+            del self.systems[key]
+        self.mentions = [m for m in self.mentions if m.key]
+
+
+def _is_category(phrase: str) -> bool:
+    """Is the phrase, whole, a category's ("Unmanned Aerial Vehicle", "ICBMs"), not just one near it ("Samad")?"""
+    return category_regex()[0].fullmatch(phrase) is not None
+
+
+@cache
+def _family_spellings() -> frozenset[str]:
+    return frozenset(family.prefix for family in reference().families)
+
+
+@cache
+def _family_keys() -> frozenset[str]:
+    return frozenset(family_countries())

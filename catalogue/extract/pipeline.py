@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from catalogue.extract.attribution import attribute
 from catalogue.extract.coreference import identify, remember_subject, resolve
+from catalogue.extract.dates import dateline
 from catalogue.extract.doc import Builder, Doc, SentenceRecord
-from catalogue.extract.events import read_events
+from catalogue.extract.events import attach_observations, read_events, read_unowned_observations
 from catalogue.extract.facts import read_categories, read_facts
 from catalogue.extract.mentions import MentionFinder
 from catalogue.extract.relations import read_relations
@@ -24,6 +25,7 @@ from catalogue.schemas import (
     DocumentExtraction,
     EventOut,
     Extraction,
+    ObservationOut,
     SourceOut,
     SystemOut,
     edtf,
@@ -54,6 +56,7 @@ def read_sentences(doc: Doc) -> None:
         resolve(doc, record)  # else the system an "It …" or "The missile …" opening continues
         if not record.zones:
             read_events(doc, record)  # a scene, or a firing whose system a later sentence names
+            read_unowned_observations(doc, record)  # "The missile reached an altitude of 60 km"
             continue
         attribute(doc, record)
         read_facts(doc, record)
@@ -68,13 +71,18 @@ STAGES: list[tuple[str, Callable[[Doc], None]]] = [
     ("sentences", split_sentences),
     ("mentions", find_mentions),
     ("sentence stages", read_sentences),
+    ("observations", attach_observations),  # what a launch measured, on that launch's event
     ("systems", assemble_systems),
 ]
 
 
 def extract(document: Document) -> Extraction:
     """Systems, claims, events and relations stated in one document."""
-    doc = Doc(document=document, text=document.text)
+    doc = Doc(document=document, text=document.text, published=document.published)
+    opening = dateline(document.text, document.published)
+    if opening is not None:
+        doc.dateline_end = opening.end
+        doc.published = doc.published or opening.date
     for _, stage in STAGES:
         stage(doc)
     return Extraction(document=document, extractor_version=extractor_version(), systems=doc.systems)
@@ -90,10 +98,16 @@ def document_output(extraction: Extraction) -> DocumentExtraction:
             id=None, name=system.name, aliases=[a.name for a in system.aliases if a.name != system.name],
             country=system.country, category=system.best("category"), fuel=system.best("fuel"),
             claims=[ClaimOut(attribute=c.attribute, value=c.value, unit=c.unit, quote=c.quote, start=c.start,
-                             end=c.end, claimant=c.claimant, source_id=None, extractor=f"{c.rule}@{version}")
+                             end=c.end, claimant=c.claimant, source_id=None, extractor=f"{c.rule}@{version}",
+                             stated=c.stated)
                     for c in system.claims],
             events=[EventOut(kind=e.kind, date=edtf(e.date, e.date_precision), date_precision=e.date_precision,
-                             location=e.location, quote=e.quote, source_id=None) for e in system.events],
+                             location=e.location, quote=e.quote, source_id=None,
+                             observations=[ObservationOut(
+                                 attribute=o.attribute, value=o.value, unit=o.unit, stated=o.stated, quote=o.quote,
+                                 start=o.start, end=o.end, claimant=o.claimant, source_id=None,
+                                 extractor=f"{o.rule}@{version}") for o in e.observations])
+                    for e in system.events],
         )
         for system in extraction.systems
     ]

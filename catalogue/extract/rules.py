@@ -9,13 +9,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from catalogue.errors import RulesError
+from catalogue.units import UNITS
 
 CATEGORIES = ["icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic_missile", "cruise_missile", "hypersonic_missile", "anti_ship_missile", "surface_to_air_missile", "air_to_air_missile", "rocket_artillery", "artillery", "unmanned_aerial_vehicle", "loitering_munition", "unmanned_underwater_vehicle", "torpedo", "bomber", "fighter_aircraft", "helicopter", "tank", "armoured_vehicle", "submarine", "warship", "space_launch_vehicle", "satellite", "other"]
 Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
 Fuel = Literal["solid", "liquid", "nuclear"]
 EventKind = Literal["test", "launch", "display"]
 RelationKind = Literal["resembles", "compared_to", "variant_of"]
-QuantityAttribute = Literal["range", "speed", "payload", "stages"]
+QuantityAttribute = Literal["range", "range_min", "distance_flown", "apogee", "flight_time", "speed", "payload",
+                            "warhead_weight", "launch_weight", "length", "warheads", "stages"]
+# A cue's attribute: a quantity attribute, or `distance` (travelled or reachable: decided by the clause's mood).
+CueAttribute = Literal["range", "range_min", "distance", "apogee", "flight_time", "length", "payload",
+                       "warhead_weight", "launch_weight"]
 
 
 class Strict(BaseModel):
@@ -30,17 +35,39 @@ def _compiles(pattern: str) -> str:
     return pattern
 
 
-class QuantityRule(Strict):
-    id: str
-    attribute: QuantityAttribute
-    pattern: str
+class Cues(Strict):
+    before: list[str] = []  # phrases ending right before a quantity, or before it in its clause
+    after: list[str] = []  # phrases starting right after it
 
-    @field_validator("pattern")
+
+class QuantityGrammar(Strict):
+    """The quantity grammar's vocabulary (quantities.py): approximations, counted nouns, cue phrases by
+    attribute and the words that decide between a range and what one launch measured."""
+
+    approximations: list[str]
+    approximations_after: list[str]
+    units_first: list[str]
+    counts: dict[Literal["stages", "warheads"], list[str]]
+    cues: dict[CueAttribute, Cues]
+    modal: list[str]
+    hypothetical: list[str]
+    observed: list[str]
+    flight_words: list[str]
+    duration_links: list[str]
+    places_after: list[str]
+    moments_after: list[str]
+    not_before: list[str]
+    other_measures: list[str]
+    attribute_units: dict[QuantityAttribute, list[str]]
+    event_distance: int = Field(ge=0, le=20)
+
+    @field_validator("attribute_units")
     @classmethod
-    def _has_number(cls, pattern: str) -> str:
-        if "(?P<num>" not in _compiles(pattern):
-            raise ValueError("pattern needs a named group 'num'")
-        return pattern
+    def _known_units(cls, units: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = {u for listed in units.values() for u in listed} - UNITS.keys()
+        if unknown:
+            raise ValueError(f"unknown units {sorted(unknown)}; known: {', '.join(UNITS)}")
+        return units
 
 
 class WarheadRule(Strict):
@@ -57,12 +84,31 @@ class Attribution(Strict):
     not_claimants: list[str]
     pronouns: list[str]
     pronoun_distance: int = Field(ge=0, le=5)
+    person_distance: int = Field(ge=0, le=10)
+    description_distance: int = Field(ge=0, le=20)
+    inverted_verbs: list[str]
+    speaker_nouns: list[str]
+    document_nouns: list[str]
+    titles: list[str]
+    organisation_heads: list[str]
+    openers: list[str]
+    time_words: list[str]
+
+    @field_validator("speaker_nouns", "document_nouns", "titles", "organisation_heads", "openers", "time_words")
+    @classmethod
+    def _lower_case(cls, words: list[str]) -> list[str]:
+        if any(w != w.casefold() or " " in w for w in words):
+            raise ValueError("single lower-case words only")
+        return words
 
 
 class Coreference(Strict):
     pronouns: list[str]
-    descriptions: dict[str, Literal["missile", "drone", "aircraft", "submarine", "any"]]
+    determiners: list[str]
+    nouns: dict[str, Literal["missile", "drone", "aircraft", "submarine", "ship", "vehicle", "satellite", "any"]]
     max_distance: int = Field(ge=1, le=5)
+    cataphora_distance: int = Field(ge=0, le=5)
+    description_distance: int = Field(ge=1, le=10)
     expletive: str
 
     _check = field_validator("expletive")(classmethod(lambda cls, p: _compiles(p)))
@@ -79,10 +125,12 @@ class Rules(Strict):
     capability_not_before: dict[str, list[str]]  # regular expressions
     capability_not_after: list[str]
     demonyms: dict[str, str]
+    capitals: dict[str, str] = {}  # a display in a country's capital is that country's (systems.py)
+    show_words: list[str] = []  # international shows, where a host displays others' systems
     clause_breaks: list[str]
     capability_modifiers: list[str]
     status_modifiers: list[str]
-    quantities: list[QuantityRule]
+    quantities: QuantityGrammar
     units: dict[str, list[str]]
     number_words: dict[str, int]
     warheads: list[WarheadRule]
@@ -96,9 +144,11 @@ class Rules(Strict):
     not_designations: list[str]
     not_designation_prefixes: list[str]
     not_designation_followers: list[str]
+    not_system_heads: list[str]
     blocking_followers: list[str]
     not_names: list[str]
     name_cues: list[str]
+    vessel_nouns: list[str]
     months: dict[str, int]
     weekdays: dict[str, int]
     seasons: dict[str, int]
@@ -111,6 +161,15 @@ class Rules(Strict):
     def _patterns(cls, patterns: list[str]) -> list[str]:
         return [_compiles(p) for p in patterns]
 
+    @field_validator("units")
+    @classmethod
+    def _units_converted(cls, units: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Every unit is one catalogue.units converts: a stated quantity is always normalised."""
+        unknown = units.keys() - UNITS.keys()
+        if unknown:
+            raise ValueError(f"units not in catalogue.units: {sorted(unknown)}")
+        return units
+
     @field_validator("capability_not_before")
     @classmethod
     def _following_patterns(cls, cues: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -118,7 +177,7 @@ class Rules(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Rules":
-        ids = [rule.id for rule in (*self.quantities, *self.warheads)]
+        ids = [rule.id for rule in self.warheads]
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate rule ids: {sorted(duplicates)}")

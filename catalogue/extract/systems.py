@@ -2,6 +2,7 @@
 
 from catalogue.extract.doc import Builder, Doc
 from catalogue.extract.normalize import alias_kind, fold
+from catalogue.extract.vocab import place_countries, show_words
 from catalogue.schemas import ExtractedAlias, ExtractedClaim, ExtractedSystem
 
 
@@ -20,8 +21,23 @@ def _system(builder: Builder) -> ExtractedSystem:
     if found.reference is not None and stated <= {"ballistic_missile"} and found.reference.category not in stated:
         claims.append(ExtractedClaim(attribute="category", value=found.reference.category, rule="reference-list"))
     return ExtractedSystem(
-        name=found.name, aliases=_aliases(builder), country=found.country, known=found.reference is not None,
+        name=found.name, aliases=_aliases(builder), country=found.country or _display_country(builder),
+        known=found.reference is not None,
         claims=claims, events=builder.events, mentions=builder.mentions)
+
+
+def _display_country(builder: Builder) -> str | None:
+    """A system the text gives no country, displayed at home by a country (a parade in Pyongyang, "a North
+    Korean arms exhibition"), is that country's; not at an international show, where hosts display others'."""
+    places, countries = place_countries()
+    displays = [e for e in builder.events if e.kind == "display"]
+    if not displays or any(show_words().search(e.quote) for e in displays):
+        return None
+    for where in [*(e.location for e in displays), builder.host_place]:
+        place = places.search(where) if where else None
+        if place is not None:
+            return countries[place.group()]
+    return None
 
 
 def _aliases(builder: Builder) -> list[ExtractedAlias]:

@@ -88,6 +88,17 @@ def compile_phrases(phrases: list[str], plural: bool = False) -> re.Pattern[str]
 
 
 _SEPARATORS = re.compile(SEPARATOR)
+# An HTML tag of the kinds pasted article text carries (<a href="…">, </a>, <br/>, <em>): bounded, on one line.
+_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|p|br|div|sup|sub|font|img|abbr|cite|q|small|mark|del|ins)\b"
+                  r"[^<>\n]{0,600}>", re.IGNORECASE)
+
+
+def blank_tags(text: str) -> str:
+    """The text with each HTML tag replaced by as many spaces: a name inside an anchor is text, the tag's
+    attributes (a URL full of names) are not, and every offset still points into the original text."""
+    if "<" not in text:
+        return text
+    return _TAG.sub(lambda tag: " " * len(tag.group()), text)
 
 
 def phrase_key(text: str) -> str:

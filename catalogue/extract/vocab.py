@@ -5,7 +5,7 @@ from functools import cache
 from typing import NamedTuple
 
 from catalogue.extract.rules import rules
-from catalogue.extract.text import compile_phrases, phrase_key
+from catalogue.extract.text import compile_phrases, phrase_key, phrase_pattern
 
 DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "these", "those", "that", "our"}
 _PRONOUN_OPENINGS = ("it ", "its ", "it's ", "it’s ", "it,")
@@ -21,13 +21,58 @@ def _alternatives(phrases) -> str:
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
 
 
+# --- phrases with a gap: "medium-range ... ballistic missile" ---
+GAP = "..."
+# What a gap may hold: up to three modifiers ("medium-range, road-mobile solid-fuel"), never a word that
+# starts another phrase or clause ("and", "with"), nor a noun that heads another weapon ("rockets").
+_GAP_STOP = (r"(?:and|or|but|nor|of|the|a|an|to|with|without|from|in|on|at|by|for|that|which|who|is|was|are|"
+             r"were|be|been|has|have|had|its|their|than|as|into|while|after|before|not|"
+             r"missiles?|rockets?|drones?|weapons?|systems?|vehicles?|launchers?|munitions?|tanks?|fuel|"
+             r"aircraft|jets?|planes?|ships?|submarines?|warheads?|boosters?|engines?|motors?)")
+_GAP = rf"(?:,?\s+(?!{_GAP_STOP}\b)\w+(?:[\-‐‑‒–]\w+)*){{0,3}}\s+"
+
+
+def _split_gapped(phrases) -> tuple[list[str], list[tuple[str, str]]]:
+    """Plain phrases, and the two sides of those holding a gap."""
+    plain, gapped = [], []
+    for phrase in phrases:
+        if GAP in phrase:
+            left, right = (side.strip() for side in phrase.split(GAP, 1))
+            gapped.append((left, right))
+        else:
+            plain.append(phrase)
+    return plain, gapped
+
+
+def _gapped_pattern(left: str, right: str) -> str:
+    return phrase_pattern(left) + _GAP + phrase_pattern(right, plural=True)
+
+
+def _compile_with_gaps(plain: list[str], gapped: list[str], plural: bool) -> re.Pattern[str]:
+    """One alternation: the phrases with a gap first (at one place they hold the longer reading), then
+    the plain ones longest first, as compile_phrases orders them."""
+    ordered = sorted(set(plain), key=len, reverse=True)
+    alternation = "|".join([*gapped, *(phrase_pattern(p, plural) for p in ordered)])
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w])", re.IGNORECASE)
+
+
 # --- categories ---
 @cache
 def category_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     r = rules()
-    lookup = {phrase_key(p): slug for slug, phrases in r.categories.items() for p in phrases}
-    return compile_phrases([*lookup, *r.not_categories, *(p for ps in r.categories.values() for p in ps)],
-                           plural=True), lookup
+    lookup, gaps = {}, []
+    for slug, phrases in r.categories.items():
+        plain, gapped = _split_gapped(phrases)
+        lookup.update((phrase_key(p), slug) for p in plain)
+        gaps += [(_gapped_pattern(left, right), slug) for left, right in gapped]
+    return _compile_with_gaps([*lookup, *r.not_categories], [p for p, _ in gaps], plural=True), lookup
+
+
+@cache
+def _category_gaps() -> list[tuple[re.Pattern[str], str]]:
+    r = rules()
+    return [(re.compile(_gapped_pattern(left, right), re.IGNORECASE), slug)
+            for slug, phrases in r.categories.items() for left, right in _split_gapped(phrases)[1]]
 
 
 def category_of(phrase: str) -> str | None:
@@ -38,6 +83,9 @@ def category_of(phrase: str) -> str | None:
             return lookup[candidate]
     if key.isupper() or phrase.rstrip("s").isupper():
         return lookup.get(phrase_key(phrase.rstrip("s")))
+    for pattern, slug in _category_gaps():  # "medium-range solid-fuel ballistic missile"
+        if pattern.fullmatch(phrase):
+            return slug
     return None
 
 
@@ -106,11 +154,31 @@ def fact_patterns() -> FactPatterns:
     )
 
 
+class _FuelLookup(dict):
+    """The fuel of a phrase found by fuel_regex: a plain phrase is looked up, one with a gap ("liquid rocket
+    engine", "solid-propellant multistage motors") is matched against each gapped phrase."""
+
+    def __init__(self, plain: dict[str, str], gaps: list[tuple[re.Pattern[str], str]]):
+        super().__init__(plain)
+        self.gaps = gaps
+
+    def __missing__(self, key: str) -> str:
+        for pattern, fuel in self.gaps:
+            if pattern.fullmatch(key):
+                return fuel
+        raise KeyError(key)
+
+
 @cache
 def fuel_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     r = rules()
-    lookup = {phrase_key(p): fuel for fuel, phrases in r.fuel.items() for p in phrases}
-    return compile_phrases(list(lookup)), lookup
+    plain, gaps = {}, []
+    for fuel, phrases in r.fuel.items():
+        words, gapped = _split_gapped(phrases)
+        plain.update((phrase_key(p), fuel) for p in words)
+        gaps += [(_gapped_pattern(left, right), fuel) for left, right in gapped]
+    lookup = _FuelLookup(plain, [(re.compile(p, re.IGNORECASE), fuel) for p, fuel in gaps])
+    return _compile_with_gaps(list(plain), [p for p, _ in gaps], plural=False), lookup
 
 
 @cache
@@ -139,22 +207,22 @@ def demonyms() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str]]]:
     return re.compile("|".join(p for p, _ in patterns)), [(re.compile(p), c) for p, c in patterns]
 
 
-# --- quantities ---
 @cache
-def quantities() -> list[tuple[str, str, re.Pattern[str]]]:
-    return [(q.id, q.attribute, re.compile(q.pattern, re.IGNORECASE)) for q in rules().quantities]
+def place_countries() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The country a place belongs to: its capital ("Pyongyang's Kim Il-sung Square"), its name or demonym
+    ("the North Korean capital"). The longest name first ("North Korean" before "Korean")."""
+    r = rules()
+    lookup = {**{country: country for country in r.demonyms.values()}, **r.demonyms, **r.capitals}
+    names = sorted(lookup, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"), lookup
 
 
 @cache
-def unit_lookup() -> dict[str, str]:
-    return {phrase_key(word): unit for unit, words in rules().units.items() for word in words}
+def show_words() -> re.Pattern[str]:
+    return compile_phrases(rules().show_words)
 
 
-@cache
-def unit_words() -> re.Pattern[str]:
-    """A cheap test before the quantity patterns: some unit is written (a lone "t" only after a number)."""
-    words = {w for synonyms in rules().units.values() for w in synonyms if len(w) > 1} | {"stage"}
-    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r"|\d\s*t\b")
+# --- quantities: their grammar is compiled in quantities.grammar() ---
 
 
 # --- events and places ---
@@ -216,9 +284,11 @@ class AttributionPatterns(NamedTuple):
 @cache
 def attribution_patterns() -> AttributionPatterns:
     return AttributionPatterns(
-        according=re.compile(r"\baccording\s+to\s+(?P<who>[^,;:.()]+)", re.IGNORECASE),
-        inverted=re.compile(
-            r"[,\"”]\s*(?:said|says|added|noted|wrote|warned)\s+(?P<who>(?:[A-Z][\w.'’-]*\s?){1,4})"),
+        # Up to the clause's punctuation; not to an initial's full stop ("the U.S. Army" is whole).
+        according=re.compile(r"\baccording\s+to\s+(?P<who>[^,;:()\"“”]+?)(?=\s*(?:[,;:()\"“”]|(?<!\b[A-Z])\.(?:\s|$)|$))",
+                             re.IGNORECASE),
+        # The verb only: attribution reads the speaker's name after it.
+        inverted=re.compile(r"[,\"”]\s*(?:" + "|".join(rules().attribution.inverted_verbs) + r")\s+"),
         verb=re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + "|".join(rules().attribution.verbs) + r")\b"),
     )
 
@@ -230,23 +300,23 @@ def role_words() -> frozenset[str]:
 
 # --- coreference ---
 @cache
-def description_kinds() -> dict[tuple[str, str], str]:
-    """(determiner, head noun) of each description: "the new missile" is read as "the … missile"."""
-    return {(description.split()[0], description.split()[-1]): kind
-            for description, kind in rules().coreference.descriptions.items()}
+def description_nouns() -> dict[str, str]:
+    """Head noun of a description (folded) → the class of system it may stand for."""
+    return {noun.casefold(): kind for noun, kind in rules().coreference.nouns.items()}
 
 
 @cache
 def descriptions() -> re.Pattern[str]:
-    """"the missile" also as "the liquid-fuelled missile", "the new solid-fuel weapon": up to two modifiers."""
-    modifier = r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which)\b)[\w-]+\s+){0,2}?"
-    determiners = "|".join(sorted({det for det, _ in description_kinds()}))
-    nouns = "|".join(sorted({noun for _, noun in description_kinds()}, key=len, reverse=True))
-    return re.compile(rf"(?P<det>{determiners})\s+{modifier}(?P<noun>{nouns})\b(?!-)")
+    """A description in folded text: "the missile", "this unmanned underwater vehicle", "the new solid-fuel
+    weapon": a determiner, up to three modifiers (no function word among them), a head noun."""
+    modifier = (r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which|is|was|has|had|it|its)\b)"
+                r"[\w-]+\s+){0,3}?")
+    determiners = "|".join(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
+    nouns = "|".join(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
+    return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier})(?P<noun>{nouns})\b(?!-)")
 
 
 @cache
 def coreference_openings() -> tuple[str, ...]:
     """How a sentence continuing an earlier system may open: a pronoun, or a description's determiner."""
-    determiners = {description.split(" ", 1)[0] + " " for description in rules().coreference.descriptions}
-    return _PRONOUN_OPENINGS + tuple(sorted(determiners))
+    return _PRONOUN_OPENINGS + tuple(sorted(det.casefold() + " " for det in rules().coreference.determiners))
