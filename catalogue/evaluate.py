@@ -295,8 +295,8 @@ def claimant_key(name: str | None) -> str:
 
 
 def claims_of(system: ExtractedSystem) -> list[ExtractedClaim]:
-    """The claims a measure may find, wherever the extraction keeps them: today the system's claims; the
-    observations of one launch (distance flown, apogee, flight time) once events carry them too."""
+    """The claims a measure may find, wherever the extraction keeps them: the system's claims and the
+    observations of its launches (distance flown, apogee, flight time)."""
     found = list(system.claims)
     for event in system.events:
         found.extend(getattr(event, "observations", None) or [])
