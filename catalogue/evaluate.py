@@ -439,9 +439,15 @@ def _score_claim(name: str, claim: GoldClaim, system: ExtractedSystem, text: str
     if span is None:
         result.wrong.append(f"{name}: gold quote not in text: {claim.quote[:40]}")
         return
-    found = [c for c in system.claims if c.attribute == claim.attribute and _overlaps(c.start, c.end, *span)
+    # The system's claims and its launches' observations: one rule for both measures.
+    found = [c for c in claims_of(system) if c.attribute == claim.attribute and _overlaps(c.start, c.end, *span)
              and (claim.value is None or _same(c.value, claim.value))]
-    if not found:
+    hits = [c for c in claims_of(system) if c.attribute == claim.attribute and _overlaps(c.start, c.end, *span)
+            and _value_matches(claim, c)] if measured else []
+    if not found and hits:
+        result.wrong.append(f"{name}: {claim.attribute} {claim.value} {claim.unit or ''} found as "
+                            f"{hits[0].value} {hits[0].unit or ''}, not as written, in: {claim.quote[:50]}")
+    elif not found:
         result.wrong.append(f"{name}: missed {claim.attribute} claim in: {claim.quote[:50]}")
     else:
         counts["claims"].correct += 1
@@ -452,8 +458,6 @@ def _score_claim(name: str, claim: GoldClaim, system: ExtractedSystem, text: str
             result.wrong.append(f"{name}.{claim.attribute}: claimant {claim.claimant}, got {found[0].claimant}")
     if not measured:
         return
-    hits = [c for c in claims_of(system) if c.attribute == claim.attribute and _overlaps(c.start, c.end, *span)
-            and _value_matches(claim, c)]
     if not hits:
         if found:
             result.wrong.append(f"{name}: {claim.attribute} {claim.value} {claim.unit or ''} not matched as a number, "

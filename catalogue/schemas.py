@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 Precision = Literal["day", "month", "season", "year"]
 BALLISTIC_CLASSES = {"icbm", "irbm", "mrbm", "srbm", "slbm"}
 DRONE_CLASSES = {"loitering_munition", "unmanned_underwater_vehicle"}  # kinds of "drone"
+# A broad class and the finer ones a text may state instead: "an anti-ship cruise missile" is an anti-ship
+# missile, whatever a headline's "cruise missile" or the reference list says.
+FINER_CLASSES = {"ballistic_missile": BALLISTIC_CLASSES, "unmanned_aerial_vehicle": DRONE_CLASSES,
+                 "cruise_missile": {"anti_ship_missile"}}
 _SEASON_CODES = {3: "21", 6: "22", 9: "23", 12: "24"}  # EDTF (ISO 8601-2) seasons
 
 
@@ -130,12 +134,13 @@ class ExtractedSystem(BaseModel):
                 # it counts less than one the text states of the system.
                 weight = 1 if claim.rule == "reference-list" else 5 if claim.rule.endswith(".identified") else 10
                 scores[claim.value] = scores.get(claim.value, 0) + weight
-        if attribute == "category" and BALLISTIC_CLASSES & scores.keys():
-            scores.pop("ballistic_missile", None)  # a stated range class refines "ballistic missile"
-        if attribute == "category" and "unmanned_aerial_vehicle" in scores and any(
-                c.attribute == "category" and c.value in DRONE_CLASSES and c.rule != "reference-list"
-                for c in self.claims):
-            scores.pop("unmanned_aerial_vehicle")  # "underwater drone", "kamikaze drone" refine "drone"
+        if attribute == "category":
+            stated = {c.value for c in self.claims if c.attribute == "category" and c.rule != "reference-list"}
+            for broad, finer in FINER_CLASSES.items():
+                # A stated range class refines "ballistic missile" (even the reference list's); "underwater
+                # drone" refines "drone", "anti-ship cruise missile" "cruise missile", when the text says so.
+                if broad in scores and finer & (scores.keys() if broad == "ballistic_missile" else stated):
+                    scores.pop(broad)
         return max(scores, key=lambda value: scores[value]) if scores else None
 
 

@@ -585,3 +585,46 @@ def _quotation_spans(text: str, start: int, end: int) -> list[tuple[int, int | N
     if opening is not None:
         spans.append((opening, None))
     return spans
+
+
+# --- a person named in full once, by one name after ---
+
+def complete_claimants(doc: Doc) -> None:
+    """The stage after the sentences: a speaker known by one name ("Shoigu said") is the person the document
+    named in full ("Defence Minister Sergei Shoigu", "military expert Shao Yongling" for a later "Shao"),
+    when exactly one such person is named; their claims are theirs, however the sentence called them."""
+    full: dict[str, str | None] = {}
+
+    def completed(claimant: str | None) -> str | None:
+        if not claimant or " " in claimant or not claimant[:1].isupper() or claimant.isupper():
+            return claimant
+        if claimant not in full:
+            full[claimant] = _full_name(doc, claimant)
+        return full[claimant] or claimant
+
+    for builder in doc.builders.values():
+        for claim in builder.claims:
+            claim.claimant = completed(claim.claimant)
+        for event in builder.events:
+            event.claimant = completed(event.claimant)
+            for observation in event.observations:
+                observation.claimant = completed(observation.claimant)
+
+
+def _full_name(doc: Doc, word: str) -> str | None:
+    """The one person's full name ending (or, as Chinese and Korean names are written, beginning) with word:
+    among the speakers read, else a titled name in the text ("President Vladimir Putin")."""
+    speakers = {a.claimant for found in doc.speakers.values() for a in found if a.person and " " in a.claimant}
+    names = {s for s in speakers if s.split()[-1] == word or s.split()[0] == word}
+    if not names:
+        # Each time the word ends a name in the text, read with the six words before it ("Pentagon spokesman
+        # Pat Ryder"): two people of that name ("… and Senator Jack Ryder") leave the speaker as written.
+        titled = False
+        for match in re.finditer(rf"((?:\S+\s+){{0,6}})({re.escape(word)})\b", doc.text):
+            speaker = _speaker(match.group())
+            if speaker and " " in speaker[0] and speaker[0].split()[-1] == word and _a_name(speaker[0].split()):
+                names.add(speaker[0])
+                titled = titled or speaker[1]
+        if not titled:
+            return None
+    return names.pop() if len(names) == 1 else None

@@ -44,17 +44,22 @@ _KIN = [
 # An opening phrase before the subject: "Weighing around five tons, the missile …", "After the take off, it …".
 _LEADING_PHRASE = re.compile(r"^[^,;:()\"“”]{3,80}?,\s+")
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
-_REPORTING = re.compile(r"\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe)")
-_REPORTED_OPENING = re.compile(
-    r"^[^,;]{0,100}?\b(?:said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes)"
-    r"(?:\s+that)?\s+"
-)
+_REPORTING_VERBS = (r"said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes|"
+                    r"asserted|asserts|insisted|insists|stressed|explained|boasted|warned|estimated|estimates")
+_REPORTING = re.compile(rf"\b(?:{_REPORTING_VERBS})")
+_REPORTED_OPENING = re.compile(rf"^[^,;]{{0,100}}?\b(?:{_REPORTING_VERBS})(?:\s+that)?\s+")
+_OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")
+# "this missile", "these weapons" anywhere in a sentence: a demonstrative always points back.
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these)\s")
 # A name given to something fired before: "identified the missile as the", "said it was a new".
 _IDENTIFIED = re.compile(
     r"(?:\b(?:identified|described|named|called|confirmed)\s+(?:it|them|the\s+(?:[\w-]+\s+){0,3}?"
     r"(?:missile|missiles|weapon|rocket|drone|launch|test|projectile))\s+as"
     r"|\b(?:it|the\s+(?:new\s+)?(?:missile|weapon|rocket|projectile))\s+(?:was|is|as)"
     r"|\bthe\s+(?:new\s+)?(?:missile|weapon|rocket|projectile|drone),?\s+(?:called|named|dubbed|known\s+as|designated)"
+    r"|\b(?:this|the|that)\s+(?:new\s+)?(?:missile|weapon|rocket|projectile)\s+(?:has|had|bears|carries|was\s+given)"
+    r"\s+the\s+(?:[\w-]+\s+){0,2}?(?:designation|name)(?:\s+of)?"
+    r"|\brecords?\s+(?:it|them)\s+as"
     r"|\b(?:launch|test|firing|test-firing|test-launch)\s+of)"
     r"\s+(?:(?:an?|the|its|a\s+new|the\s+new|new)\s+)?(?:[\w-]+\s+){0,3}?[\"“]?$",
     re.IGNORECASE)
@@ -113,22 +118,41 @@ def antecedent(doc: Doc, sentence: Sentence) -> str | None:
     reach = max(coref.max_distance, coref.description_distance)
     if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > reach:
         return None  # no system recent enough to continue
-    lowered = _OPENING_CONNECTIVE.sub("", sentence.text.casefold())
-    # Cheap tests first: the opening must be a pronoun or a determiner of a description, either the
-    # sentence's own, that of what it reports ("Analysts say its range is …"), or the subject after an
-    # opening phrase ("Weighing around five tons, the missile can …").
-    starts = coreference_openings()
-    reported = _REPORTED_OPENING.match(lowered) if _REPORTING.search(lowered, 0, 130) else None
-    openings = [o for o in (lowered, lowered[reported.end():] if reported else None)
-                if o is not None and o.startswith(starts)]
-    if not openings:
-        leading = _LEADING_PHRASE.match(lowered)
-        if leading and lowered.startswith(starts, leading.end()):
-            openings = [lowered[leading.end():]]
-    if not openings:
-        return None
+    lowered = _OPENING_CONNECTIVE.sub("", _OPENING_QUOTE.sub("", sentence.text.casefold()))
     if re.match(coref.expletive, lowered):
         return None
+    # Cheap tests first: the opening must be a pronoun or a determiner of a description, either the
+    # sentence's own, that of what it reports ("Analysts say its range is …"), the subject after an
+    # opening phrase ("Weighing around five tons, the missile can …"), or both ("According to state
+    # media, Iran said the new missile …"); else a demonstrative anywhere ("the range of this missile").
+    starts = coreference_openings()
+    candidates = [lowered]
+    leading = _LEADING_PHRASE.match(lowered)
+    if leading:
+        candidates.append(lowered[leading.end():])
+    for candidate in list(candidates):
+        reported = _REPORTED_OPENING.match(candidate) if _REPORTING.search(candidate, 0, 130) else None
+        if reported:
+            candidates.append(candidate[reported.end():])
+    openings = [o for o in candidates if o.startswith(starts)]
+    wanted, distance = _wanted(openings, coref)
+    if wanted is None:
+        openings = [lowered[m.start():] for m in _DEMONSTRATIVE.finditer(lowered)
+                    if descriptions().match(lowered, m.start())][:1]
+        wanted, distance = _wanted(openings, coref)
+    if wanted is None:
+        return None
+    for index, key in reversed(doc.last_primary):
+        if sentence.index - index > distance:
+            return None
+        if fits(doc.builders[key].category(), *wanted):
+            return key
+    return None
+
+
+def _wanted(openings: list[str], coref) -> tuple[tuple[str, str | None] | None, int]:
+    """What the openings' pronoun or description may stand for (a class, and a category when it names one),
+    and how many sentences back it may reach."""
     wanted, distance = None, coref.max_distance
     for opening in openings:
         first = re.match(r"[\w'’]+", opening)
@@ -140,14 +164,7 @@ def antecedent(doc: Doc, sentence: Sentence) -> str | None:
                       _category_in(described.group("modifiers") + described.group("noun")))
             # A description says what it stands for: it reaches further back than "it".
             distance = max(distance, coref.description_distance)
-    if wanted is None:
-        return None
-    for index, key in reversed(doc.last_primary):
-        if sentence.index - index > distance:
-            return None
-        if fits(doc.builders[key].category(), *wanted):
-            return key
-    return None
+    return wanted, distance
 
 
 def cataphor(doc: Doc, sentence: Sentence) -> tuple[str, int, int] | None:
@@ -227,10 +244,10 @@ def remember_subject(doc: Doc, record: SentenceRecord) -> None:
         doc.last_primary.append((index, preferred))
 
 
-def recent_unnamed(doc: Doc, sentence: Sentence) -> Unnamed | None:
-    """The firing reported without a name a few sentences before this one, if any."""
+def recent_unnamed(doc: Doc, sentence: Sentence, reach: int | None = None) -> Unnamed | None:
+    """The firing reported without a name a few sentences before this one (reach, else scene_sentences), if any."""
     unnamed = doc.unnamed
-    if unnamed is not None and 0 < sentence.index - unnamed.index <= rules().scene_sentences:
+    if unnamed is not None and 0 < sentence.index - unnamed.index <= (reach or rules().scene_sentences):
         return unnamed
     return None
 
@@ -246,7 +263,8 @@ def identify(doc: Doc, record: SentenceRecord) -> None:
             doc.builders[stand_in.key].claim(ExtractedClaim(
                 attribute="category", value=category, claimant=claimant_at(record.attributions, stand_in.start),
                 rule="category.cataphora", quote=sentence.text, start=sentence.start, end=sentence.end))
-    unnamed = recent_unnamed(doc, sentence)
+    # Named explicitly ("identified the missile as"): the firing may lie a paragraph back.
+    unnamed = recent_unnamed(doc, sentence, rules().quantities.event_distance)
     if unnamed is None:
         return
     for zone in record.zones:

@@ -69,6 +69,9 @@ def read_events(doc: Doc, record: SentenceRecord) -> None:
     gathering = gathering_words().search(lowered) is not None and \
         event_patterns().gathering.search(sentence.text) is not None
     if not gathering and not (cues and (primary or category_heads().search(lowered))):
+        if cues and not primary and all(kind in _FIRINGS for _, kind in cues) \
+                and weapon_noun_regex().search(sentence.text) is None:
+            _date_recent_firing(doc, sentence)  # "Kim Jong Un, who oversaw Thursday's launch, …"
         return  # no event here, nor an unnamed firing ("fired a new missile") to remember
     dates = [d for d in find_dates(sentence.text, sentence.start, doc.published)
              if d.end > doc.dateline_end and not _reporting_date(text, sentence, d)]
@@ -120,6 +123,21 @@ def read_events(doc: Doc, record: SentenceRecord) -> None:
                 doc.builders[key].host_place = place or (doc.scene.place if doc.scene else None)
 
 
+def _date_recent_firing(doc: Doc, sentence: Sentence) -> None:
+    """A sentence naming neither system nor weapon that dates a firing ("Leader Kim Jong Un, who oversaw
+    Thursday's launch, said …") dates the undated firing of the system spoken of just before."""
+    if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > rules().coreference.max_distance:
+        return
+    dates = [d for d in find_dates(sentence.text, sentence.start, doc.published)
+             if d.end > doc.dateline_end and not _reporting_date(doc.text, sentence, d)]
+    if len(dates) != 1:
+        return  # none, or which one is the firing's is not said
+    builder = doc.builders[doc.last_primary[-1][1]]
+    undated = [e for e in builder.events if e.kind in _FIRINGS and e.date is None]
+    if undated:
+        undated[-1].date, undated[-1].date_precision = dates[0].date, dates[0].precision
+
+
 def dates_by_cue(cues: list[re.Match[str]], dates: list[FoundDate]) -> dict[int, FoundDate]:
     """The first date of each cue (by its place in cues): a date belongs to the nearest cue before it, else
     to the first cue after it. Cues come in text order and do not overlap, so their ends are sorted."""
@@ -160,11 +178,16 @@ def _remember_unnamed_firing(doc: Doc, sentence: Sentence, cues, dates: list[Fou
     if cue is None or not (nouns or weapon_noun_regex().search(sentence.text)):
         return
     category, fuel = fired_class_and_fuel(sentence.text)  # not the class or fuel of where it was fired from
+    date = dates_by_cue([c for c, _ in cues], dates).get(n) or (dates[0] if dates else None)
+    place = location(doc, cue.end(), sentence.end)
+    before = recent_unnamed(doc, sentence)
+    if before is not None and date is None and (kind == before.kind or {kind, before.kind} <= _FIRINGS):
+        # "North Korea conducted a missile test on March 24. … two missiles were launched at 10:04": one act.
+        date, place = before.date, place or before.location
+        category, fuel = category or before.category, fuel or before.fuel
     doc.unnamed = Unnamed(
-        index=sentence.index, start=sentence.start, kind=kind,
-        date=dates_by_cue([c for c, _ in cues], dates).get(n) or (dates[0] if dates else None),
-        location=location(doc, cue.end(), sentence.end), category=category, fuel=fuel,
-        claimant=claimant_at(attributions(doc, sentence), cue.start()))
+        index=sentence.index, start=sentence.start, kind=kind, date=date, location=place, category=category,
+        fuel=fuel, claimant=claimant_at(attributions(doc, sentence), cue.start()))
 
 
 def _event(doc: Doc, record: SentenceRecord, kind: str, cue: re.Match[str], date: FoundDate | None,
@@ -210,6 +233,51 @@ def location(doc: Doc, start: int, end: int) -> str | None:
             continue
         return place
     return None
+
+
+# --- one act, reported twice ---
+_FIRINGS = frozenset({"test", "launch"})  # a test flight is a launch: one act, whichever word reports it
+
+
+def merge_repeated_events(doc: Doc) -> None:
+    """The stage before observations: an undated event of a system is the same act as its dated event of the
+    same kind (a test and a launch are one kind here) reported a few sentences before or after, when no
+    other dated event of that kind lies nearer: a headline ("# Iran unveils the Fattah") and the body's
+    dated report, or "launched two KN-23 on September 15 … the missiles were launched at 3:34" make one
+    event. It keeps the dated event's quote; its place and observations are completed from the other."""
+    where = _Where(doc)
+    reach = rules().quantities.event_distance
+    for builder in doc.builders.values():
+        if len(builder.events) < 2:
+            continue
+        dated = [e for e in builder.events if e.date is not None]
+        if not dated:
+            continue
+        kept = []
+        for event in builder.events:
+            into = None if event.date is not None else _nearest_dated(event, dated, where, reach)
+            if into is None:
+                kept.append(event)
+                continue
+            into.location = into.location or event.location
+            into.observations.extend(o for o in event.observations if o not in into.observations)
+        builder.events = kept
+
+
+def _same_kind(a: str, b: str) -> bool:
+    return a == b or (a in _FIRINGS and b in _FIRINGS)
+
+
+def _nearest_dated(event: ExtractedEvent, dated: list[ExtractedEvent], where: "_Where", reach: int):
+    at = where.sentence(event.start)
+    near = [(abs(where.sentence(d.start) - at), d) for d in dated if _same_kind(d.kind, event.kind)]
+    near = [(distance, d) for distance, d in near if distance <= reach]
+    if not near:
+        return None
+    near.sort(key=lambda pair: (pair[0], pair[1].start))
+    if len(near) > 1 and near[0][0] == near[1][0] and near[0][1].date != near[1][1].date:
+        return None  # as near to two dated acts: which one is not said
+    return near[0][1]
 
 
 # --- what a launch measured ---

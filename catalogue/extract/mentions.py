@@ -15,7 +15,7 @@ _TOKEN = re.compile(r"[^\W_]+")  # letters of any script: "Akıncı" is one word
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
-_CLASS_SUFFIX = re.compile(r"[\-‐‑‒–—]class\b", re.IGNORECASE)
+_CLASS_SUFFIX = re.compile(r"[\-‐‑‒–—](?:class|type)\b", re.IGNORECASE)
 _WORD_START = re.compile(r"(?<![\w\-])\w+")
 _FIRST_WORD = re.compile(r"\w+")
 _BREAK = re.compile(r"[^\w\-]")
@@ -88,7 +88,7 @@ def _designator() -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w\-‐‑‒–/])(?P<prefix>[A-Z][A-Za-z]{{0,13}})(?P<sep>{dash}|\s)"
         rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?)(?:{dash}(?P<tail>\d{{1,3}}(?:\.\d)?|[A-Z][a-z]?))?"
-        rf"(?![\w\-‐‑‒–/])"
+        rf"(?![\w/]|[\-‐‑‒–](?!(?:class|type)\b))"  # "KN-23-type": the class's name
     )
 
 
@@ -394,7 +394,7 @@ class MentionFinder:
 
     def _blocked(self, end: int) -> bool:
         if _CONTINUES.match(self.text, end):
-            return _CLASS_SUFFIX.match(self.text, end) is None  # "Varshavyanka-class submarines" name the class
+            return _CLASS_SUFFIX.match(self.text, end) is None  # "Varshavyanka-class submarines", "KN-23-type SRBMs" name the class
         return _next_word(self.text, end) in _sets()["blocking"]
 
     # -- reference list --

@@ -7,11 +7,16 @@ before it said ("It was tested last spring.").
 
 from collections.abc import Callable
 
-from catalogue.extract.attribution import attribute
+from catalogue.extract.attribution import attribute, complete_claimants
 from catalogue.extract.coreference import identify, remember_subject, resolve
 from catalogue.extract.dates import dateline
 from catalogue.extract.doc import Builder, Doc, SentenceRecord
-from catalogue.extract.events import attach_observations, read_events, read_unowned_observations
+from catalogue.extract.events import (
+    attach_observations,
+    merge_repeated_events,
+    read_events,
+    read_unowned_observations,
+)
 from catalogue.extract.facts import read_categories, read_facts
 from catalogue.extract.mentions import MentionFinder
 from catalogue.extract.relations import read_relations
@@ -54,7 +59,7 @@ def read_sentences(doc: Doc) -> None:
             read_relations(doc, record)
             find_zones(doc, record)
         resolve(doc, record)  # else the system an "It …" or "The missile …" opening continues
-        if not record.zones:
+        if not record.primary:  # no system, or named only for comparison ("similar to the KN-23")
             read_events(doc, record)  # a scene, or a firing whose system a later sentence names
             read_unowned_observations(doc, record)  # "The missile reached an altitude of 60 km"
             continue
@@ -71,7 +76,9 @@ STAGES: list[tuple[str, Callable[[Doc], None]]] = [
     ("sentences", split_sentences),
     ("mentions", find_mentions),
     ("sentence stages", read_sentences),
+    ("repeated events", merge_repeated_events),  # one act reported twice (a headline and its body) is one event
     ("observations", attach_observations),  # what a launch measured, on that launch's event
+    ("claimants", complete_claimants),  # "Shoigu said" is Sergei Shoigu, named in full before
     ("systems", assemble_systems),
 ]
 

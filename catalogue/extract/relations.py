@@ -34,6 +34,9 @@ def read_relations(doc: Doc, record: SentenceRecord) -> None:
             if lookalike is not None:
                 added = [lookalike]
                 subject = lookalike.key
+        if subject is None and kind != "variant_of":
+            target.primary = False  # "the missiles … similar to the KN-23": compared with an unnamed subject
+            continue
         if subject is None or subject == target.key:
             continue  # "unveiled an upgraded version of its Khorramshahr": the Khorramshahr is the subject
         target.primary = False  # "possibly a variant of the Hwasong-18": named only for comparison
