@@ -619,9 +619,12 @@ def _full_name(doc: Doc, word: str) -> str | None:
     if not names:
         # Each time the word ends a name in the text, read with the six words before it ("Pentagon spokesman
         # Pat Ryder"): two people of that name ("… and Senator Jack Ryder") leave the speaker as written.
+        if re.search(rf"[A-Z][\w.'’-]*\s+{re.escape(word)}\b", doc.text) is None:
+            return None  # never written after another name: no full name to find (most organisations)
         titled = False
-        for match in re.finditer(rf"((?:\S+\s+){{0,6}})({re.escape(word)})\b", doc.text):
-            speaker = _speaker(match.group())
+        for match in re.finditer(rf"\b{re.escape(word)}\b", doc.text):
+            before = doc.text[max(0, match.start() - 80):match.start()].split()[-6:]
+            speaker = _speaker(" ".join([*before, word]))
             if speaker and " " in speaker[0] and speaker[0].split()[-1] == word and _a_name(speaker[0].split()):
                 names.add(speaker[0])
                 titled = titled or speaker[1]
