@@ -1,5 +1,5 @@
 """A seeded generator of news-style articles (2-10 KB) naming systems from the reference list,
-with attributions, quantities and dates. Shared by the benchmarks and the reliability tests.
+with attributions, quantities, dates, events and relations between systems. Shared by the benchmarks and the reliability tests.
 
     python bench/corpus.py OUT_DIR --documents 1000 [--seed 7] [--min-kb 2] [--max-kb 10]
 """
@@ -19,6 +19,8 @@ SYSTEM_SENTENCES = [
     "The {name}, a {noun}, was tested last {season} near {place}, according to {agency}.",
     "Officials said the {name} could reach speeds of Mach {mach}, a claim experts doubted.",
     "The launch of the {name} on {day} {month} was the {ordinal} this year, {agency} said.",
+    "Analysts said the {name} resembles the {other}, judging by photographs released by {agency}.",
+    "The {name} appears to be a variant of the {other}, according to {agency}.",
 ]
 CONTEXT_SENTENCES = [
     "Diplomats at the United Nations called for restraint and a return to negotiations.",

@@ -244,18 +244,21 @@ def merge_repeated_events(doc: Doc) -> None:
     same kind (a test and a launch are one kind here) reported a few sentences before or after, when no
     other dated event of that kind lies nearer: a headline ("# Iran unveils the Fattah") and the body's
     dated report, or "launched two KN-23 on September 15 … the missiles were launched at 3:34" make one
-    event. It keeps the dated event's quote; its place and observations are completed from the other."""
+    event; so do two undated reports a few sentences apart. It keeps the dated (else the first) event's
+    quote; its place and observations are completed from the other."""
     where = _Where(doc)
     reach = rules().quantities.event_distance
     for builder in doc.builders.values():
         if len(builder.events) < 2:
             continue
         dated = [e for e in builder.events if e.date is not None]
-        if not dated:
-            continue
-        kept = []
+        kept: list[ExtractedEvent] = []
         for event in builder.events:
             into = None if event.date is not None else _nearest_dated(event, dated, where, reach)
+            if into is None and event.date is None:
+                # Undated, and no dated report of it: the same act as an undated one just before, if any.
+                into = next((k for k in reversed(kept) if k.date is None and _same_kind(k.kind, event.kind)
+                             and where.sentence(event.start) - where.sentence(k.start) <= reach), None)
             if into is None:
                 kept.append(event)
                 continue
