@@ -335,9 +335,16 @@ class MentionFinder:
         for sentence in self.sentences:
             self._cue_names(sentence)
             self._expansions(sentence)
+        paragraphs: dict[int, tuple[int, int]] = {}
+        for sentence in self.sentences:
+            low, high = paragraphs.get(sentence.paragraph, (sentence.start, sentence.end))
+            paragraphs[sentence.paragraph] = (min(low, sentence.start), max(high, sentence.end))
         for sentence in self.sentences:
             weapons = _Lazy(lambda sentence=sentence: has_weapon_context(self.text[sentence.start:sentence.end]))
-            self._reference_names(sentence, weapons)
+            # An ambiguous name ("Nodong": also a newspaper's) may take its weapon context from its paragraph.
+            nearby = _Lazy(lambda sentence=sentence, weapons=weapons: bool(weapons) or has_weapon_context(
+                self.text[slice(*paragraphs[sentence.paragraph])]))
+            self._reference_names(sentence, nearby)
             self._designators(sentence, weapons)
             self._ships(sentence)
             self._local(sentence)
@@ -399,6 +406,7 @@ class MentionFinder:
 
     # -- reference list --
     def _reference_names(self, sentence: Sentence, weapons: _Lazy) -> None:
+        """Names of the reference list; an ambiguous one only with weapons in its context (weapons)."""
         index, prefixes = alias_index(), alias_prefixes()
         low, high = bisect_left(self._starts, sentence.start), bisect_left(self._starts, sentence.end)
         tokens = self._tokens[low:high]
