@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 from catalogue.errors import CatalogueError
 
 MARK_START, MARK_END = "[[", "]]"
-CANDIDATES = 1000  # matches ranked per kind at most: the most recently imported ones
+CANDIDATES = 200  # matches ranked per kind at most: the most recently imported ones
 K1, B = 1.2, 0.75  # BM25's usual constants, FTS5's too
 
 
@@ -128,14 +128,14 @@ def match_expression(terms: list[list[str]]) -> str:
     return " ".join('"' + " ".join(words) + '"' for words in terms)
 
 
-def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
-    """Claims first, then sources: of each kind, the best `limit` hits among the CANDIDATES newest matches,
+def search(engine: Engine, query: str, limit: int = 20, candidates: int = CANDIDATES) -> list[SearchHit]:
+    """Claims first, then sources: of each kind, the best `limit` hits among the `candidates` newest matches,
     best first."""
     expression = match_expression(parse_query(query))
-    limit = max(0, limit)
+    limit, candidates = max(0, limit), max(1, candidates, limit)
     postgres = engine.dialect.name == "postgresql"
     statements = (_POSTGRES_CLAIMS, _POSTGRES_SOURCES) if postgres else (_SQLITE_CLAIMS, _SQLITE_SOURCES)
-    parameters = {"query": expression, "limit": limit, "candidates": CANDIDATES}
+    parameters = {"query": expression, "limit": limit, "candidates": candidates}
     hits: list[SearchHit] = []
     with engine.connect() as connection:
         if postgres:

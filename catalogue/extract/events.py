@@ -3,7 +3,7 @@ those listed with them and the system fired; a gathering's scene for the display
 reported before its system is named, kept for the sentence that names it (see coreference.identify)."""
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from catalogue.extract.attribution import attributions, claimant_at
@@ -242,25 +242,32 @@ _FIRINGS = frozenset({"test", "launch"})  # a test flight is a launch: one act, 
 def merge_repeated_events(doc: Doc) -> None:
     """The stage before observations: an undated event of a system is the same act as its dated event of the
     same kind (a test and a launch are one kind here) reported a few sentences before or after, when no
-    other dated event of that kind lies nearer: a headline ("# Iran unveils the Fattah") and the body's
+    other dated event of that kind lies as near: a headline ("# Iran unveils the Fattah") and the body's
     dated report, or "launched two KN-23 on September 15 … the missiles were launched at 3:34" make one
     event; so do two undated reports a few sentences apart. It keeps the dated (else the first) event's
-    quote; its place and observations are completed from the other."""
+    quote; its place and observations are completed from the other. Events are in text order: each looks
+    only at those within reach (bisect), so the stage stays linear."""
     where = _Where(doc)
     reach = rules().quantities.event_distance
     for builder in doc.builders.values():
         if len(builder.events) < 2:
             continue
         dated = [e for e in builder.events if e.date is not None]
+        dated_at = [where.sentence(e.start) for e in dated]
         kept: list[ExtractedEvent] = []
+        last_undated: dict[bool, tuple[int, ExtractedEvent]] = {}  # by "is a firing": (sentence, event)
         for event in builder.events:
-            into = None if event.date is not None else _nearest_dated(event, dated, where, reach)
+            at = where.sentence(event.start)
+            into = None if event.date is not None else _nearest_dated(event, at, dated, dated_at, reach)
             if into is None and event.date is None:
                 # Undated, and no dated report of it: the same act as an undated one just before, if any.
-                into = next((k for k in reversed(kept) if k.date is None and _same_kind(k.kind, event.kind)
-                             and where.sentence(event.start) - where.sentence(k.start) <= reach), None)
+                earlier = last_undated.get(event.kind in _FIRINGS)
+                if earlier is not None and at - earlier[0] <= reach and _same_kind(earlier[1].kind, event.kind):
+                    into = earlier[1]
             if into is None:
                 kept.append(event)
+                if event.date is None:
+                    last_undated[event.kind in _FIRINGS] = (at, event)
                 continue
             into.location = into.location or event.location
             into.observations.extend(o for o in event.observations if o not in into.observations)
@@ -271,16 +278,19 @@ def _same_kind(a: str, b: str) -> bool:
     return a == b or (a in _FIRINGS and b in _FIRINGS)
 
 
-def _nearest_dated(event: ExtractedEvent, dated: list[ExtractedEvent], where: "_Where", reach: int):
-    at = where.sentence(event.start)
-    near = [(abs(where.sentence(d.start) - at), d) for d in dated if _same_kind(d.kind, event.kind)]
-    near = [(distance, d) for distance, d in near if distance <= reach]
+def _nearest_dated(event: ExtractedEvent, at: int, dated: list[ExtractedEvent], dated_at: list[int],
+                   reach: int) -> ExtractedEvent | None:
+    """The dated event of the same kind nearest (in sentences, at most reach) to one at sentence at; None when
+    two dated acts are as near."""
+    near = [(abs(dated_at[i] - at), dated[i].start, dated[i])
+            for i in range(bisect_left(dated_at, at - reach), bisect_right(dated_at, at + reach))
+            if _same_kind(dated[i].kind, event.kind)]
     if not near:
         return None
-    near.sort(key=lambda pair: (pair[0], pair[1].start))
-    if len(near) > 1 and near[0][0] == near[1][0] and near[0][1].date != near[1][1].date:
+    near.sort(key=lambda item: item[:2])
+    if len(near) > 1 and near[0][0] == near[1][0] and near[0][2].date != near[1][2].date:
         return None  # as near to two dated acts: which one is not said
-    return near[0][1]
+    return near[0][2]
 
 
 # --- what a launch measured ---

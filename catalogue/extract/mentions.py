@@ -339,11 +339,17 @@ class MentionFinder:
         for sentence in self.sentences:
             low, high = paragraphs.get(sentence.paragraph, (sentence.start, sentence.end))
             paragraphs[sentence.paragraph] = (min(low, sentence.start), max(high, sentence.end))
+        armed_paragraphs: dict[int, bool] = {}
+
+        def armed(paragraph: int) -> bool:  # read once per paragraph, however many sentences ask
+            if paragraph not in armed_paragraphs:
+                armed_paragraphs[paragraph] = has_weapon_context(self.text[slice(*paragraphs[paragraph])])
+            return armed_paragraphs[paragraph]
+
         for sentence in self.sentences:
             weapons = _Lazy(lambda sentence=sentence: has_weapon_context(self.text[sentence.start:sentence.end]))
             # An ambiguous name ("Nodong": also a newspaper's) may take its weapon context from its paragraph.
-            nearby = _Lazy(lambda sentence=sentence, weapons=weapons: bool(weapons) or has_weapon_context(
-                self.text[slice(*paragraphs[sentence.paragraph])]))
+            nearby = _Lazy(lambda sentence=sentence, weapons=weapons: bool(weapons) or armed(sentence.paragraph))
             self._reference_names(sentence, nearby)
             self._designators(sentence, weapons)
             self._ships(sentence)
