@@ -333,6 +333,9 @@ ADVERSARIAL = {
         f"Iran fired the {name} missile. " for name in _names(n // 20))[:n],
     "a firing, then its name": lambda n: (
         "North Korea fired a new missile on Monday. KCNA identified the missile as the Hwasong-18. " * n)[:n],
+    "an ambiguous name in every sentence": lambda n: ("The Rodong said nothing here. " * n)[:n],
+    "undated firings far apart": lambda n: (
+        ("The Hwasong-18 was fired. " + "Nothing else happened. " * 7) * n)[:n],
     "dates without a full stop": lambda n: (
         "KCNA said " + "the Hwasong-18 was launched on 3 March 2023, " * n)[:n],
 }
