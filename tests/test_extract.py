@@ -129,7 +129,7 @@ TODAY = {
     "measured_claim_recall": 0.970, "measured_claimant_right": 0.989,
 }
 MARGIN = 0.02
-GOLDEN_CASES = 143  # today's count: a golden file deleted or no longer read shows
+GOLDEN_CASES = 145  # today's count: a golden file deleted or no longer read shows
 REFERENCE_SYSTEMS = 454
 
 

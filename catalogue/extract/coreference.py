@@ -42,7 +42,7 @@ _KIN = [
     {"artillery", "rocket_artillery"},
 ]
 # An opening phrase before the subject: "Weighing around five tons, the missile …", "After the take off, it …".
-_LEADING_PHRASE = re.compile(r"^[^,;:()\"“”]{3,80}?,\s+")
+_LEADING_PHRASE = re.compile(r"^(?:[^,;:()\"“”]|\([^,;:()\"“”]{1,30}\)){3,80}?,\s+")  # "A derivative of the (PDV) …, "
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _REPORTING_VERBS = (r"said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes|"
                     r"asserted|asserts|insisted|insists|stressed|explained|boasted|warned|estimated|estimates")
@@ -283,6 +283,8 @@ def identify(doc: Doc, record: SentenceRecord) -> None:
         if unnamed.fuel:
             builder.claim(ExtractedClaim(attribute="fuel", value=unnamed.fuel, claimant=claimant,
                                          rule="fuel.identified", **span))
+        for claim in unnamed.claims:  # "… a missile capable of hitting targets 450 km away": its own quote
+            builder.claim(claim)
         # Events so far start at or before this sentence: is one firing still running into it?
         if builder.firing_end < sentence.start:
             builder.event(ExtractedEvent(

@@ -48,6 +48,7 @@ class Unnamed:
     category: str | None
     fuel: str | None
     claimant: str | None  # who reported the firing
+    claims: list[ExtractedClaim] = field(default_factory=list)  # what its sentence says of the weapon fired
 
 
 @dataclass(slots=True)

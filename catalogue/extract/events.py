@@ -10,7 +10,7 @@ from catalogue.extract.attribution import attributions, claimant_at
 from catalogue.extract.coreference import recent_unnamed
 from catalogue.extract.dates import FoundDate, find_dates
 from catalogue.extract.doc import Doc, Scene, SentenceRecord, Unnamed, Zone
-from catalogue.extract.facts import fired_class_and_fuel
+from catalogue.extract.facts import fired_class_and_fuel, unnamed_claims
 from catalogue.extract.mentions import Mention
 from catalogue.extract.quantities import read_quantities
 from catalogue.extract.rules import rules
@@ -180,14 +180,16 @@ def _remember_unnamed_firing(doc: Doc, sentence: Sentence, cues, dates: list[Fou
     category, fuel = fired_class_and_fuel(sentence.text)  # not the class or fuel of where it was fired from
     date = dates_by_cue([c for c, _ in cues], dates).get(n) or (dates[0] if dates else None)
     place = location(doc, cue.end(), sentence.end)
+    record = SentenceRecord(sentence, (), attributions=attributions(doc, sentence))
+    claims = unnamed_claims(doc, record)
     before = recent_unnamed(doc, sentence)
     if before is not None and date is None and (kind == before.kind or {kind, before.kind} <= _FIRINGS):
         # "North Korea conducted a missile test on March 24. … two missiles were launched at 10:04": one act.
         date, place = before.date, place or before.location
-        category, fuel = category or before.category, fuel or before.fuel
+        category, fuel, claims = category or before.category, fuel or before.fuel, before.claims + claims
     doc.unnamed = Unnamed(
         index=sentence.index, start=sentence.start, kind=kind, date=date, location=place, category=category,
-        fuel=fuel, claimant=claimant_at(attributions(doc, sentence), cue.start()))
+        fuel=fuel, claimant=claimant_at(record.attributions, cue.start()), claims=claims)
 
 
 def _event(doc: Doc, record: SentenceRecord, kind: str, cue: re.Match[str], date: FoundDate | None,

@@ -5,7 +5,8 @@ before the first mention ("With a range of 15,000 km, the Hwasong-17 …") to th
 import re
 
 from catalogue.extract.attribution import claimant_at
-from catalogue.extract.doc import Doc, SentenceRecord, Zone, quote
+from catalogue.extract.doc import Builder, Doc, SentenceRecord, Zone, quote
+from catalogue.extract.mentions import FoundSystem
 from catalogue.extract.quantities import read_quantities
 from catalogue.extract.text import phrase_key
 from catalogue.extract.vocab import (
@@ -110,6 +111,22 @@ def read_facts(doc: Doc, record: SentenceRecord) -> None:
     elif head.strip():
         # Not when the opening has its own subject ("Hypersonic weapons, which fly at Mach 5, …").
         _segment_facts(doc, record, record.primary[0].key, record.sentence.start, record.head_end, head=True)
+
+
+_UNNAMED = "\x00unnamed"  # a builder key no name folds to
+
+
+def unnamed_claims(doc: Doc, record: SentenceRecord) -> list[ExtractedClaim]:
+    """What a sentence reporting a firing before its system is named states of the weapon fired ("test-fired
+    a … ballistic missile capable of hitting land and sea targets … up to 450 kilometres away"): its claims,
+    kept for the system a later sentence identifies (coreference.identify). Its fuel is read by
+    fired_class_and_fuel, which knows the platform's from the weapon's."""
+    builder = doc.builders[_UNNAMED] = Builder(FoundSystem(key=_UNNAMED, name=""))
+    try:
+        _segment_facts(doc, record, _UNNAMED, record.sentence.start, record.sentence.end)
+    finally:
+        del doc.builders[_UNNAMED]
+    return [claim for claim in builder.claims if claim.attribute != "fuel"]
 
 
 def _other_subject(head: str) -> bool:

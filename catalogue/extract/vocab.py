@@ -311,7 +311,7 @@ def descriptions() -> re.Pattern[str]:
     weapon": a determiner, up to four modifiers (no function word among them), a head noun."""
     # Modifiers may be listed with commas: "the two-stage, solid-fuelled, medium-range ballistic missile".
     modifier = (r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which|is|was|has|had|it|its)\b)"
-                r"[\w-]+,?\s+){0,4}?")
+                r"[\w'’-]+,?\s+){0,4}?")  # and possessives: "the Army's version"
     determiners = "|".join(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
     return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier})(?P<noun>{nouns})\b(?!-)")
