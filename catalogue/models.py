@@ -97,7 +97,19 @@ class Source(Base):
     )
     origin: Mapped[str | None] = mapped_column(
         Text, comment="Where it was imported from: the file path as given ('file:line' in JSON Lines), '-' for "
-                      "standard input; null for sources imported before it was recorded."
+                      "standard input, the URL as given (a feed entry's link as its feed gives it); null for "
+                      "sources imported before it was recorded."
+    )
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="When it was fetched from the web ('url' is then the final URL, after "
+                                         "redirects); null for files."
+    )
+    # No foreign key: SQLite adds one to an existing table only by rebuilding it, which would drop the full-text
+    # triggers of sources; sources are never deleted, so the id stays valid.
+    previous_id: Mapped[int | None] = mapped_column(
+        Integer, index=True,
+        comment="sources.id of the earlier version of this page: the source last fetched from the same final URL, "
+                "whose text has since changed; null for a first version.",
     )
 
 
@@ -346,4 +358,48 @@ class Curation(Base):
     actor: Mapped[str] = mapped_column(String(100), comment="Who made it (the environment's user name).")
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, comment="When it was made."
+    )
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+    __table_args__ = {"comment": "Feeds followed (catalogue feeds add): catalogue update imports their new entries."}
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Surrogate key.")
+    name: Mapped[str] = mapped_column(String(200), unique=True, comment="Short name, as --feed takes it.")
+    url: Mapped[str] = mapped_column(String(2000), unique=True, comment="The feed's URL (RSS, Atom or JSON Feed).")
+    etag: Mapped[str | None] = mapped_column(
+        Text, comment="ETag of the last answer whose entries all imported; sent as If-None-Match."
+    )
+    last_modified: Mapped[str | None] = mapped_column(
+        String(100), comment="Last-Modified of that answer; sent as If-Modified-Since."
+    )
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="When catalogue update last polled it; null before the first poll."
+    )
+    last_error: Mapped[str | None] = mapped_column(
+        Text, comment="What went wrong at the last poll (the feed, or its entries that failed); null when nothing."
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, comment="When it was added."
+    )
+
+
+class FeedItem(Base):
+    __tablename__ = "feed_items"
+    __table_args__ = {"comment": "Entries of a followed feed already imported: skipped by guid or link at the "
+                                 "next poll, before anything is fetched."}
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="Surrogate key.")
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), index=True, comment="The feed listing the entry."
+    )
+    guid: Mapped[str | None] = mapped_column(Text, comment="The entry's id (RSS guid, Atom id, JSON Feed id).")
+    link: Mapped[str | None] = mapped_column(Text, comment="The entry's link as the feed gives it.")
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True,
+        comment="The source imported from it (null once that source is deleted).",
+    )
+    seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, comment="When it was imported."
     )

@@ -191,7 +191,7 @@ def derived_title(text: str, limit: int = TITLE_LENGTH) -> str | None:
     return head.rstrip(" ,;:-\u2013\u2014") + "\u2026"
 
 
-def _document(text: str, meta: Metadata, path: str) -> Document:
+def to_document(text: str, meta: Metadata, path: str) -> Document:
     text = normalise_text(text)
     if "\x00" in text:
         raise InputError(path, "text contains NUL characters")
@@ -277,7 +277,7 @@ def parse_text(raw: str, path: str, overrides: Metadata | None = None, markdown:
         except ValueError as exc:  # an explicit tag YAML cannot build: !!int of 5,000 digits, !!timestamp 2023-02-30
             raise InputError(path, f"malformed front matter: {one_line(exc)}") from None
         meta, body = _metadata(dict(post.metadata), path, "front matter"), post.content
-    return _document(plain_markdown(body) if markdown else body, meta.merged(overrides), path)
+    return to_document(plain_markdown(body) if markdown else body, meta.merged(overrides), path)
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
@@ -297,7 +297,7 @@ def parse_html(raw: str, path: str, overrides: Metadata | None = None) -> Docume
         raise InputError(path, "no article text found in the HTML page")
     meta = Metadata(title=data.get("title"), url=data.get("url"), publisher=data.get("sitename"),
                     published=_safe_date(data.get("date")), language=data.get("language"))
-    return _document(data["text"], meta.merged(overrides), path)
+    return to_document(data["text"], meta.merged(overrides), path)
 
 
 def _safe_date(value: Any) -> str | None:
@@ -335,7 +335,7 @@ def parse_json_object(obj: Any, path: str, overrides: Metadata | None = None) ->
     text = obj.get("text")
     if not isinstance(text, str):
         raise InputError(path, "malformed JSON: missing 'text' (a string)")
-    return _document(text, _metadata(obj, path, "metadata").merged(overrides), path)
+    return to_document(text, _metadata(obj, path, "metadata").merged(overrides), path)
 
 
 def folder_files(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -43,6 +43,7 @@ class Document(BaseModel):
     published_precision: Precision | None = None
     language: str | None = None
     path: str = "-"
+    fetched_at: dt.datetime | None = None  # when it was fetched from the web (url is then the final URL)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,18 +1,18 @@
 """Full-text search over claims and source texts: SQLite FTS5, PostgreSQL stored tsvectors (migrations 0002, 0003).
 
-A query is words and "quoted phrases"; a hit has every word and every phrase (the phrase's words in order).
-Each kind is ranked with a limit, so that a common word does not rank every match: the engine finds the
-CANDIDATES most recently imported matches through its full-text index, newest first, stopping there, ranks
-those and keeps the best `limit`. A query with fewer matches than CANDIDATES ranks them all; one with more
-(a word found in most claims, "missile") ranks its CANDIDATES newest.
+A query is words and "quoted phrases"; a hit holds every word and every phrase (its words next to each other,
+in order). Each kind is ranked with a limit, so that a common word does not rank every match: the full-text
+index gives the matches newest first and stops after `candidates` of them (CANDIDATES, 200); those are ranked
+and the best `limit` kept. A query with fewer matches ranks them all; one with more ("missile", in most
+claims) ranks its newest 200: what it shows is the best of the latest reporting, not of all of it.
 
-Ranking, best first, comparable within one query:
-- SQLite claims: BM25's term-frequency part (k1 1.2, b 0.75): matches in the claim's value and quote, its
-  length in words against the candidates' average. Not FTS5's bm25(): its inverse document frequency counts
-  every row that holds each word before ranking the first (20 ms for "missile" at 1M claims, 65 ms for a
-  phrase of two common words), whatever the limit. Claims are short: frequency and length rank them.
-- SQLite sources: FTS5's bm25() (sources are about a fiftieth as many as claims: counting them is cheap).
-- PostgreSQL: ts_rank() of the stored tsvectors (no document frequency either).
+Ranking, best first, comparable within one query's hits of one kind:
+- SQLite claims: BM25's term-frequency part (k1 1.2, b 0.75): the matches in the claim's value and quote,
+  counted by FTS5's highlight(), against its length in words relative to the candidates' average. Not FTS5's
+  bm25(): its inverse document frequency counts every row holding each word before it ranks the first one
+  (20 ms for "missile" at 1M claims, 65 ms for a phrase of two common words), whatever the limit.
+- SQLite sources: FTS5's bm25() (sources are a few percent of the claims: counting them is cheap).
+- PostgreSQL: ts_rank() of the stored tsvectors (term frequency, no document frequency either).
 """
 
 import datetime as dt
@@ -24,8 +24,10 @@ from sqlalchemy import Engine, text
 from catalogue.errors import CatalogueError
 
 MARK_START, MARK_END = "[[", "]]"
-CANDIDATES = 200  # matches ranked per kind at most: the most recently imported ones
-K1, B = 1.2, 0.75  # BM25's usual constants, FTS5's too
+CANDIDATES = 200  # matches ranked per kind at most: the newest ones
+SNIPPET_WORDS = 24
+K1, B = 1.2, 0.75  # BM25's usual constants (FTS5's own)
+_OPEN, _CLOSE = "\x01", "\x02"  # highlight() marks, made [[ ]] in snippets
 
 
 class SearchHit(BaseModel):
@@ -42,26 +44,30 @@ class SearchHit(BaseModel):
     claimant: str | None = None
 
 
-# The candidates: the newest matches through the FTS5 index (ORDER BY rowid DESC stops after :candidates).
-# A match's instances are counted from highlight() (one \x01 before each), its words from its spaces.
+# The candidates come from the FTS5 index newest first (ORDER BY rowid DESC stops after :candidates). A claim's
+# matches are the \x01 marks highlight() puts before each; its words are its spaces plus one. The best keep their
+# highlighted text, which makes their snippet: no second pass over the index.
 _SQLITE_CLAIMS = f"""
 WITH candidates AS MATERIALIZED (
-    SELECT rowid AS id,
-           length(coalesce(highlight(fts_claims, 0, char(1), ''), '')) - length(coalesce(value, ''))
-         + length(coalesce(highlight(fts_claims, 1, char(1), ''), '')) - length(coalesce(quote, '')) AS found,
+    SELECT rowid AS id, highlight(fts_claims, 0, char(1), char(2)) AS marked_value,
+           coalesce(highlight(fts_claims, 1, char(1), char(2)), '') AS marked_quote,
            length(value || ' ' || coalesce(quote, '')) - length(replace(value || ' ' || coalesce(quote, ''), ' ', ''))
-         + 1 AS words
+           + 1 AS words
     FROM fts_claims WHERE fts_claims MATCH :query ORDER BY rowid DESC LIMIT :candidates),
+counted AS (
+    SELECT *, length(marked_value || marked_quote) - length(replace(marked_value || marked_quote, char(1), ''))
+              AS found, avg(words) OVER () AS average
+    FROM candidates),
 best AS MATERIALIZED (
-    SELECT id, found * {K1 + 1} / (found + {K1} * ({1 - B} + {B} * words / avg(words) OVER ())) AS score
-    FROM candidates ORDER BY score DESC, id DESC LIMIT :limit)
-SELECT 'claim' AS kind, best.score,
-       snippet(fts_claims, -1, '{MARK_START}', '{MARK_END}', '…', 24) AS snippet,
+    SELECT id, marked_value, marked_quote, found * {K1 + 1} / (found + {K1} * ({1 - B} + {B} * words / average))
+           AS score
+    FROM counted ORDER BY score DESC, id DESC LIMIT :limit)
+SELECT 'claim' AS kind, best.score, best.marked_value, best.marked_quote,
        c.source_id, src.title AS source_title, src.published AS source_published,
        src.published_precision AS source_precision, s.name AS system, c.attribute, c.value, c.claimant
-FROM best JOIN fts_claims ON fts_claims.rowid = best.id JOIN claims c ON c.id = best.id
-JOIN systems s ON s.id = c.system_id LEFT JOIN sources src ON src.id = c.source_id
-WHERE fts_claims MATCH :query ORDER BY best.score DESC, best.id DESC
+FROM best JOIN claims c ON c.id = best.id JOIN systems s ON s.id = c.system_id
+LEFT JOIN sources src ON src.id = c.source_id
+ORDER BY best.score DESC, best.id DESC
 """
 _SQLITE_SOURCES = f"""
 WITH best AS MATERIALIZED (
@@ -70,40 +76,50 @@ WITH best AS MATERIALIZED (
         ORDER BY rowid DESC LIMIT :candidates)
     ORDER BY score DESC, id DESC LIMIT :limit)
 SELECT 'source' AS kind, best.score,
-       snippet(fts_sources, 1, '{MARK_START}', '{MARK_END}', '…', 24) AS snippet,
+       snippet(fts_sources, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS}) AS snippet,
        src.id AS source_id, src.title AS source_title, src.published AS source_published,
        src.published_precision AS source_precision
 FROM best JOIN fts_sources ON fts_sources.rowid = best.id JOIN sources src ON src.id = best.id
 WHERE fts_sources MATCH :query ORDER BY best.score DESC, best.id DESC
 """
 _HEADLINE = f"'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12, ShortWord=2'"
-_QUERY = "websearch_to_tsquery('english', :query)"  # inline, so that the planner sees the words it estimates
-# The planner picks per query: a rare word through the GIN index, a common one by reading the primary key
-# backwards until :candidates rows match.
-_POSTGRES_CLAIMS = f"""
-WITH candidates AS MATERIALIZED (
+_QUERY = "websearch_to_tsquery('english', :query)"  # inline: the planner estimates how common these words are
+# One statement, one round trip. Per kind, the planner picks: a rare word through the GIN index, a common one
+# by reading the primary key backwards until :candidates rows match. ts_headline parses the whole text it is
+# given: a source's is cut to the stretch around the first place one of the query's words is written
+# (the whole text when that stretch shows no match: a word written differently from its stem).
+_POSTGRES = f"""
+WITH claim_candidates AS MATERIALIZED (
     SELECT id, fts_document FROM claims WHERE fts_document @@ {_QUERY} ORDER BY id DESC LIMIT :candidates),
-best AS MATERIALIZED (
-    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM candidates ORDER BY score DESC, id DESC LIMIT :limit)
-SELECT 'claim' AS kind, best.score,
-       ts_headline('english', coalesce(c.quote, c.value), {_QUERY}, {_HEADLINE}) AS snippet,
-       c.source_id, src.title AS source_title, src.published AS source_published,
-       src.published_precision AS source_precision, s.name AS system, c.attribute, c.value, c.claimant
-FROM best JOIN claims c ON c.id = best.id JOIN systems s ON s.id = c.system_id
-LEFT JOIN sources src ON src.id = c.source_id
-ORDER BY best.score DESC, best.id DESC
-"""
-_POSTGRES_SOURCES = f"""
-WITH candidates AS MATERIALIZED (
+best_claims AS MATERIALIZED (
+    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM claim_candidates
+    ORDER BY score DESC, id DESC LIMIT :limit),
+source_candidates AS MATERIALIZED (
     SELECT id, fts_document FROM sources WHERE fts_document @@ {_QUERY} ORDER BY id DESC LIMIT :candidates),
-best AS MATERIALIZED (
-    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM candidates ORDER BY score DESC, id DESC LIMIT :limit)
-SELECT 'source' AS kind, best.score,
-       ts_headline('english', src.text, {_QUERY}, {_HEADLINE}) AS snippet,
-       src.id AS source_id, src.title AS source_title, src.published AS source_published,
-       src.published_precision AS source_precision
-FROM best JOIN sources src ON src.id = best.id
-ORDER BY best.score DESC, best.id DESC
+best_sources AS MATERIALIZED (
+    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM source_candidates
+    ORDER BY score DESC, id DESC LIMIT :limit),
+stems AS MATERIALIZED (SELECT tsvector_to_array(to_tsvector('english', :words)) AS stems)
+SELECT * FROM (
+    SELECT 'claim' AS kind, best.score, best.id AS rank_id,
+           ts_headline('english', coalesce(c.quote, c.value), {_QUERY}, {_HEADLINE}) AS snippet,
+           c.source_id, src.title AS source_title, src.published AS source_published,
+           src.published_precision AS source_precision, s.name AS system, c.attribute, c.value, c.claimant
+    FROM best_claims best JOIN claims c ON c.id = best.id JOIN systems s ON s.id = c.system_id
+    LEFT JOIN sources src ON src.id = c.source_id
+    UNION ALL
+    SELECT 'source', best.score, best.id,
+           CASE WHEN strpos(near.snippet, '{MARK_START}') > 0 THEN near.snippet
+                ELSE ts_headline('english', src.text, {_QUERY}, {_HEADLINE}) END,
+           src.id, src.title, src.published, src.published_precision, NULL, NULL, NULL, NULL
+    FROM best_sources best JOIN sources src ON src.id = best.id
+    CROSS JOIN LATERAL (SELECT min(coalesce(nullif(strpos(src.text, stem), 0),
+                                            nullif(strpos(lower(src.text), stem), 0))) AS at
+                        FROM stems, unnest(stems.stems) stem) word
+    LEFT JOIN LATERAL (SELECT ts_headline('english', substr(src.text, greatest(1, word.at - 250), 750), {_QUERY},
+                                          {_HEADLINE}) AS snippet WHERE word.at IS NOT NULL) near ON true
+) hits
+ORDER BY kind, score DESC, rank_id DESC
 """
 
 
@@ -128,22 +144,42 @@ def match_expression(terms: list[list[str]]) -> str:
     return " ".join('"' + " ".join(words) + '"' for words in terms)
 
 
+def snippet(marked: str, words: int = SNIPPET_WORDS) -> str:
+    """A highlighted text cut to the `words` words holding the most matches, the matches between [[ and ]],
+    '…' where it was cut (what FTS5's snippet() makes of a source)."""
+    tokens = marked.split()
+    if len(tokens) > words:
+        starts = [i for i, token in enumerate(tokens) if _OPEN in token]
+        best = max(range(len(tokens) - words + 1),
+                   key=lambda first: (sum(first <= i < first + words for i in starts), -first))
+        tokens = tokens[best:best + words]
+        opened = 0  # a match the cut splits is closed at the cut, or opened at its start
+        for token in tokens:
+            opened += token.count(_OPEN) - token.count(_CLOSE)
+            if opened < 0:
+                tokens[0], opened = _OPEN + tokens[0], 0
+        tokens[-1] += _CLOSE * opened
+        tokens = (["…"] if best else []) + tokens + (["…"] if best + words < len(marked.split()) else [])
+    return " ".join(tokens).replace(_OPEN, MARK_START).replace(_CLOSE, MARK_END)
+
+
 def search(engine: Engine, query: str, limit: int = 20, candidates: int = CANDIDATES) -> list[SearchHit]:
-    """Claims first, then sources: of each kind, the best `limit` hits among the `candidates` newest matches,
+    """Claims first, then sources: of each kind, the best `limit` hits among its `candidates` newest matches,
     best first."""
-    expression = match_expression(parse_query(query))
-    limit, candidates = max(0, limit), max(1, candidates, limit)
-    postgres = engine.dialect.name == "postgresql"
-    statements = (_POSTGRES_CLAIMS, _POSTGRES_SOURCES) if postgres else (_SQLITE_CLAIMS, _SQLITE_SOURCES)
-    parameters = {"query": expression, "limit": limit, "candidates": candidates}
-    hits: list[SearchHit] = []
+    terms = parse_query(query)
+    limit = max(0, limit)
+    parameters = {"query": match_expression(terms), "limit": limit, "candidates": max(1, candidates, limit),
+                  "words": " ".join(word for words in terms for word in words)}
     with engine.connect() as connection:
-        if postgres:
+        if engine.dialect.name == "postgresql":
             # A plan for these words, never a generic one: a plan made without them (as psycopg's prepared
             # statements get after a few calls) would read a common word through the GIN index, every match.
             connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        for statement in statements:
-            rows = connection.execute(text(statement), parameters).mappings()
-            hits.extend(SearchHit.model_validate({**row, "snippet": " ".join(row["snippet"].split())})
-                        for row in rows)
-    return hits
+            connection.execute(text("SET LOCAL random_page_cost = 1.1"))
+            rows = [dict(row) for row in connection.execute(text(_POSTGRES), parameters).mappings()]
+        else:
+            rows = [{**row, "snippet": snippet(row["marked_quote"] if _OPEN in row["marked_quote"]
+                                               else row["marked_value"])}
+                    for row in connection.execute(text(_SQLITE_CLAIMS), parameters).mappings()]
+            rows += [dict(row) for row in connection.execute(text(_SQLITE_SOURCES), parameters).mappings()]
+    return [SearchHit.model_validate({**row, "snippet": " ".join(row["snippet"].split())}) for row in rows]

@@ -35,6 +35,7 @@ _SPEAKER_WORD = re.compile(r"[\w'’.\-]+")
 _OFFICIAL = {"official", "state-run", "state-owned", "government-run", "semi-official", "state-controlled"}
 _ADVERB = re.compile(r"[a-z]+ly")
 _NUMBER = re.compile(r"\d[\d,./:-]*(?:st|nd|rd|th|am|pm|a\.m\.|p\.m\.)?")
+_ACRONYM_AFTER = re.compile(r"(?<=[a-z])\s*\([A-Z]{2,6}\)\s*$")
 _TIME_PREPOSITIONS = {"on", "in", "at", "during", "over", "this", "last", "late", "early", "earlier", "later"}
 # A dateline before a sentence's own words: "ADEN, Yemen, Sept. 16 (Xinhua) --", "ISLAMABAD:".
 _DATELINE = re.compile(r"(?:[A-Z][A-Z .'-]{2,40}(?:,[^,:\n]{1,30}){0,2}(?:\s*\([^()\n]{1,30}\))?\s*(?:--|—|–|:|-)\s+"
@@ -72,9 +73,14 @@ def attribute(doc: Doc, record: SentenceRecord) -> None:
 
 
 def claimant_at(attributions: Sequence[Attribution], position: int) -> str | None:
-    """Who states what is written at position: the last speaker whose words begin at or before it."""
-    applicable = [a for a in attributions if a.start <= position]
-    return applicable[-1].claimant if applicable else None
+    """Who states what is written at position: of the speakers whose words begin at or before it, the one
+    whose words begin last (the source a relay reports: "the JCS said that the missile flew 450 km, Yonhap
+    reported" is the JCS's claim); of speakers of the same words, the last found."""
+    best = None
+    for attribution in attributions:
+        if attribution.start <= position and (best is None or attribution.start >= best.start):
+            best = attribution
+    return best.claimant if best else None
 
 
 def attributions(doc: Doc, sentence: Sentence) -> list[Attribution]:
@@ -402,9 +408,14 @@ def normalise_claimant(raw: str) -> str | None:
 def _speaker(raw: str, described: str = "") -> tuple[str, bool] | None:
     """The speaker's name and whether it is a person: a person's name loses its rank or office
     ("Russian President Vladimir Putin": Vladimir Putin; "military expert Shao Yongling": Shao Yongling)."""
+    raw = _ACRONYM_AFTER.sub("", raw)  # "the Joint Chiefs of Staff (JCS)": the name it abbreviates
     words = [w for w in re.split(r"\s+", raw.strip()) if w]
     while words and words[0].casefold() in DETERMINERS | {"according", "to"}:
         words.pop(0)
+    while len(words) > 2 and words[-1].casefold().rstrip(".,") in _vocab()["time"]:
+        words.pop()  # "… Strategic Support Force on Monday": when, not who
+        while len(words) > 1 and words[-1].casefold() in _TIME_PREPOSITIONS:
+            words.pop()
     while len(words) > 1 and words[0].casefold() in _OFFICIAL and words[1][0].isupper():
         words.pop(0)  # "the official Xinhua news agency"
     published = False
@@ -592,14 +603,15 @@ def _quotation_spans(text: str, start: int, end: int) -> list[tuple[int, int | N
 def complete_claimants(doc: Doc) -> None:
     """The stage after the sentences: a speaker known by one name ("Shoigu said") is the person the document
     named in full ("Defence Minister Sergei Shoigu", "military expert Shao Yongling" for a later "Shao"),
-    when exactly one such person is named; their claims are theirs, however the sentence called them."""
+    when exactly one such person is named; an acronym is the name the document spelled out for it
+    ("Inter-Services Public Relations (ISPR)"). Their claims are theirs, however the sentence called them."""
     full: dict[str, str | None] = {}
 
     def completed(claimant: str | None) -> str | None:
-        if not claimant or " " in claimant or not claimant[:1].isupper() or claimant.isupper():
+        if not claimant or " " in claimant or not claimant[:1].isupper():
             return claimant
         if claimant not in full:
-            full[claimant] = _full_name(doc, claimant)
+            full[claimant] = _expansion(doc, claimant) if claimant.isupper() else _full_name(doc, claimant)
         return full[claimant] or claimant
 
     for builder in doc.builders.values():
@@ -609,6 +621,19 @@ def complete_claimants(doc: Doc) -> None:
             event.claimant = completed(event.claimant)
             for observation in event.observations:
                 observation.claimant = completed(observation.claimant)
+
+
+def _expansion(doc: Doc, acronym: str) -> str | None:
+    """The name an acronym stands for where the document spells it out: "the Inter-Services Public Relations
+    (ISPR)" for a later "ISPR said". Its capitalised words must begin with the acronym's first letter."""
+    match = re.search(rf"((?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)*){{1,8}})\(\s*{re.escape(acronym)}\s*\)",
+                      doc.text)
+    if match is None:
+        return None
+    words = match.group(1).split()
+    while words and (words[0][:1] != acronym[:1] or words[0].endswith(("'s", "’s"))):
+        words.pop(0)  # "Iran's Islamic Revolutionary Guard Corps (IRGC)", "The Joint Chiefs of Staff (JCS)"
+    return " ".join(words) if len(words) > 1 else None
 
 
 def _full_name(doc: Doc, word: str) -> str | None:

@@ -2,6 +2,7 @@
 systems named for a firing reported before ("KCNA identified the missile as the Hwasong-19")."""
 
 import re
+from functools import cache
 
 from catalogue.extract.attribution import claimant_at
 from catalogue.extract.doc import Doc, SentenceRecord, Unnamed, Zone
@@ -44,10 +45,17 @@ _KIN = [
 # An opening phrase before the subject: "Weighing around five tons, the missile …", "After the take off, it …".
 _LEADING_PHRASE = re.compile(r"^(?:[^,;:()\"“”]|\([^,;:()\"“”]{1,30}\)){3,80}?,\s+")  # "A derivative of the (PDV) …, "
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
-_REPORTING_VERBS = (r"said|says|say|reported|reports|claimed|claims|added|noted|stated|announced|believe|believes|"
-                    r"asserted|asserts|insisted|insists|stressed|explained|boasted|warned|estimated|estimates")
-_REPORTING = re.compile(rf"\b(?:{_REPORTING_VERBS})")
-_REPORTED_OPENING = re.compile(rf"^[^,;]{{0,100}}?\b(?:{_REPORTING_VERBS})(?:\s+that)?\s+")
+_REPORTED_TAIL = r"(?:\s+that)?\s+"
+
+
+@cache
+def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A reporting verb (the attribution rules' own), and an opening up to one ("The article declares that …",
+    "Analysts say …")."""
+    verbs = "|".join(sorted(set(rules().attribution.verbs), key=len, reverse=True))
+    return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^,;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
+
+
 _OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")
 # "this missile", "these weapons" anywhere in a sentence: a demonstrative always points back.
 _DEMONSTRATIVE = re.compile(r"\b(?:this|these)\s")
@@ -131,7 +139,8 @@ def antecedent(doc: Doc, sentence: Sentence) -> str | None:
     if leading:
         candidates.append(lowered[leading.end():])
     for candidate in list(candidates):
-        reported = _REPORTED_OPENING.match(candidate) if _REPORTING.search(candidate, 0, 130) else None
+        verb, opening = _reporting()
+        reported = opening.match(candidate) if verb.search(candidate, 0, 130) else None
         if reported:
             candidates.append(candidate[reported.end():])
     openings = [o for o in candidates if o.startswith(starts)]

@@ -87,7 +87,9 @@ def _designator() -> re.Pattern[str]:
     dash = r"[\-‐‑‒–]"
     return re.compile(
         rf"(?<![\w\-‐‑‒–/])(?P<prefix>[A-Z][A-Za-z]{{0,13}})(?P<sep>{dash}|\s)"
-        rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?)(?:{dash}(?P<tail>\d{{1,3}}(?:\.\d)?|[A-Z][a-z]?))?"
+        # A number, or after a hyphen a Roman one ("Shaheen-III", "Prithvi-II"; "World War II" has no hyphen).
+        rf"(?P<num>\d{{1,4}}(?:[A-Z]{{1,3}}|[A-Z]?[a-z]{{1,2}})?|(?<=[\-‐‑‒–])(?:I{{1,3}}|IV|V|VI{{1,3}}|IX|X))"
+        rf"(?:{dash}(?P<tail>\d{{1,3}}(?:\.\d)?|[A-Z][a-z]?))?"
         rf"(?![\w/]|[\-‐‑‒–](?!(?:class|type)\b))"  # "KN-23-type": the class's name
     )
 
