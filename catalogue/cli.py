@@ -277,34 +277,69 @@ def eval_command(
                 typer.echo(f"{case.id}: {line}")
 
 
+ImportPathsArgument = Annotated[list[str], typer.Argument(
+    help="Files, folders, http(s) URLs of pages or feeds (RSS, Atom, JSON Feed), or - for standard input.")]
+DelayOption = Annotated[float | None, typer.Option(
+    "--delay", min=0, metavar="SECONDS", show_default=False,
+    help="Least time between two requests to one host (default 0.1; robots.txt's Crawl-delay when longer).")]
+TimeoutOption = Annotated[float | None, typer.Option(
+    "--timeout", min=0.001, metavar="SECONDS", show_default=False,
+    help="Longest wait to connect and for a server's next bytes (default 10 to connect, 30 to read).")]
+RetriesOption = Annotated[int | None, typer.Option(
+    "--retries", min=0, show_default=False,
+    help="Tries again after a 5xx, 429, timeout or dropped connection (default 3).")]
+
+
+def fetcher(max_bytes: int | None, delay: float | None, timeout: float | None, retries: int | None):
+    """The HTTP client of a command, with its limits from the command line."""
+    from catalogue.fetch import Fetcher, FetchSettings, web_extra
+    from catalogue.readers import max_bytes_default
+
+    web_extra()
+    given = {"delay": delay, "retries": retries, "read_timeout": timeout,
+             "connect_timeout": min(timeout, 10.0) if timeout is not None else None}
+    return Fetcher(FetchSettings(max_bytes=max_bytes or max_bytes_default(),
+                                 **{key: value for key, value in given.items() if value is not None}))
+
+
 @app.command("import")
 @user_errors
 def import_command(
-    paths: PathsArgument,
+    paths: ImportPathsArgument,
     title: Annotated[str | None, typer.Option(help="Title (one document only).")] = None,
     url: Annotated[str | None, typer.Option(help="URL (one document only).")] = None,
     published: PublishedOption = None,
     publisher: Annotated[str | None, typer.Option(help="Outlet (one document only).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
     max_bytes: Annotated[int | None, typer.Option(help="Largest file accepted, in bytes (default 5 MB).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Extract in this many processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Fetch and extract this many at a time.")] = 1,
+    delay: DelayOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Import articles: files, folders (recursively), or - for standard input."""
+    """Import articles: files, folders (recursively), pages and feeds by URL, or - for standard input."""
+    from contextlib import nullcontext
+
     from catalogue.importer import import_paths
     from catalogue.readers import max_bytes_default
+    from catalogue.web import WebReader, is_url
 
     overrides = metadata_overrides(title=title, url=url, published=published, publisher=publisher)
-    reader = Reader(overrides=overrides, max_bytes=max_bytes or max_bytes_default())
-    eng = engine("write")
-    show_progress = output.is_terminal() and not json_output and not (len(paths) == 1 and Path(paths[0]).is_file())
-    if show_progress:
-        from catalogue.readers import document_count
+    urls = any(is_url(path) for path in paths)
+    with fetcher(max_bytes, delay, timeout, retries) if urls else nullcontext() as client:
+        reader = WebReader(overrides=overrides, max_bytes=max_bytes or max_bytes_default(), fetcher=client, jobs=jobs)
+        eng = engine("write")
+        show_progress = (output.is_terminal() and not json_output
+                         and not (len(paths) == 1 and not urls and Path(paths[0]).is_file()))
+        if show_progress:
+            from catalogue.readers import document_count
 
-        with output.progress(document_count(paths), err) as advance:
-            report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs, progress=lambda _: advance())
-    else:
-        report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs)
+            total = None if urls else document_count(paths)  # a feed holds any number of entries
+            with output.progress(total, err) as advance:
+                report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs, progress=lambda _: advance())
+        else:
+            report = import_paths(eng, paths, reader, dry_run=dry_run, jobs=jobs)
     if overrides is not None and report.documents_new + report.documents_unchanged + report.documents_failed > 1:
         err.print("warning: --title/--url/--published/--publisher applied to several documents", markup=False)
     for failed in (d for d in report.documents if d.status == "failed"):
@@ -336,6 +371,106 @@ def _print_import(report) -> None:
         f"claims: {report.claims_added} added; events: {report.events_added} added "
         f"({report.observations_added} observations); relations: {report.relations_added} added"
     )
+
+
+feeds_app = typer.Typer(invoke_without_command=True,
+                        help="Feeds followed: list them (no subcommand), add or remove one; 'catalogue update' polls them.")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.callback()
+@user_errors
+def feeds_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """List the feeds followed: last polled, entries seen, last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from catalogue.following import list_feeds
+
+    rows = list_feeds(engine())
+    if json_output:
+        typer.echo(output.to_json(rows))
+        return
+    if not rows:
+        typer.echo("no feeds followed; add one with: catalogue feeds add URL")
+        return
+    output.table(["feed", "url", "last polled", "entries seen", "last error"],
+                 [(r.name, r.url, f"{r.last_polled_at:%Y-%m-%d %H:%M}" if r.last_polled_at else "never",
+                   r.items_seen, r.last_error or "") for r in rows])
+
+
+@feeds_app.command("add")
+@user_errors
+def feeds_add_command(
+    url: Annotated[str, typer.Argument(help="The feed's URL: RSS, Atom or JSON Feed.")],
+    name: Annotated[str | None, typer.Option("--name", help="Short name (default: the feed's title).")] = None,
+    timeout: TimeoutOption = None,
+) -> None:
+    """Follow a feed: it is fetched once to check it is one; 'catalogue update' imports its entries."""
+    from catalogue.following import add_feed
+
+    eng = engine("write")
+    with fetcher(None, None, timeout, None) as client:
+        row = add_feed(eng, client, url, name)
+    typer.echo(f"following {row.name}: {row.url}")
+
+
+@feeds_app.command("remove")
+@user_errors
+def feeds_remove_command(name: Annotated[str, typer.Argument(help="The feed's name, as 'catalogue feeds' lists it.")]) -> None:
+    """Stop following a feed; the documents imported from it stay."""
+    from catalogue.following import remove_feed
+
+    row = remove_feed(engine("write"), name)
+    typer.echo(f"stopped following {row.name}; its documents stay")
+
+
+@app.command("update")
+@user_errors
+def update_command(
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="Only this feed (by name); repeatable.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Fetch and extract this many at a time.")] = 1,
+    max_bytes: Annotated[int | None, typer.Option(help="Largest body accepted, in bytes (default 5 MB).")] = None,
+    delay: DelayOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Poll every feed followed (or --feed NAME) and import the entries not seen before."""
+    from catalogue.following import update_feeds
+
+    eng = engine("write")
+    with fetcher(max_bytes, delay, timeout, retries) as client:
+        if output.is_terminal() and not json_output:
+            with output.progress(None, err) as advance:
+                report = update_feeds(eng, client, feed, jobs, progress=lambda _: advance())
+        else:
+            report = update_feeds(eng, client, feed, jobs)
+    for poll in report.feeds:
+        if poll.error and poll.documents_failed == 0:  # the feed itself; failed entries are listed below
+            err.print(f"error: {poll.url}: {poll.error}", markup=False)
+    for failed in (d for d in report.documents.documents if d.status == "failed"):
+        err.print(f"error: {failed.path}: {failed.error}", markup=False)
+    if json_output:
+        typer.echo(report.model_dump_json(exclude={"documents": {"documents": {"__all__": {"planned"}}}}))
+    elif not report.feeds:
+        typer.echo("no feeds followed; add one with: catalogue feeds add URL")
+    else:
+        for poll in report.feeds:
+            typer.echo(f"{poll.name}: {_poll_line(poll)}")
+        _print_import(report.documents)
+    if report.documents.documents_failed or any(p.status == "failed" for p in report.feeds):
+        raise typer.Exit(1)
+
+
+def _poll_line(poll) -> str:
+    if poll.status == "failed" and poll.documents_failed == 0:
+        return f"failed: {poll.error}"
+    if poll.not_modified:
+        return "no change (304 Not Modified)"
+    if poll.entries_new == 0:
+        return f"no change (all {output.plural(poll.entries, 'entry', 'entries')} seen before)"
+    return (f"{output.plural(poll.entries_new, 'new entry', 'new entries')} of {poll.entries}: "
+            f"{poll.documents_new} new, {poll.documents_unchanged} unchanged, {poll.documents_failed} failed")
 
 
 @app.command("reextract")

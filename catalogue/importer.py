@@ -26,7 +26,7 @@ from catalogue.readers import Reader, one_line
 from catalogue.schemas import Document, Extraction
 from catalogue.writer import BatchWriter, DocumentResult, Timings, insert_sources
 
-__all__ = ["DocumentResult", "ImportReport", "Timings", "import_document", "import_paths", "reextract"]
+__all__ = ["DocumentResult", "ImportReport", "Timings", "import_document", "import_items", "import_paths", "reextract"]
 
 
 class ImportReport(BaseModel):
@@ -94,9 +94,19 @@ def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None,
     batch and rolls it back, so its report is the one the import would give.
     """
     reader = reader or Reader()
+    report = import_items(engine, reader.read(paths), dry_run, progress, jobs, timings)
+    report.files_skipped = len(reader.skipped)
+    return report
+
+
+def import_items(engine: Engine, items: Iterable[Document | InputError], dry_run: bool = False,
+                 progress: ProgressCallback | None = None, jobs: int = 1,
+                 timings: Timings | None = None) -> ImportReport:
+    """Import documents (or report the errors of those that could not be read) as import_paths does; pages and
+    feed entries fetched from the web come this way."""
     timings = timings or Timings()
     report = ImportReport(dry_run=dry_run)
-    items = _timed(reader.read(paths), timings)
+    items = _timed(iter(items), timings)
     if jobs <= 1:
         _write_all(engine, ((item, None) for item in items), dry_run, timings, report, progress)
     else:
@@ -107,7 +117,6 @@ def import_paths(engine: Engine, paths: list[str], reader: Reader | None = None,
             workers.close(wait=False)
             raise
         workers.close(wait=True)
-    report.files_skipped = len(reader.skipped)
     return report
 
 

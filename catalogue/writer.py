@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from catalogue.extract.normalize import fold, slugify
 from catalogue.models import (
@@ -88,18 +88,43 @@ class _Item:
 
 
 def insert_sources(connection: Connection, extractions: list[Extraction]) -> list[int]:
-    """One source row per extracted document; their ids in the same order."""
+    """One source row per extracted document; their ids in the same order. A page fetched again from the same
+    final URL with another text is a new version: it points at the one before (previous_id)."""
     now = utcnow()
     rows = []
+    latest = _latest_versions(connection, {e.document.url for e in extractions
+                                           if e.document.fetched_at is not None and e.document.url})
     for extraction in extractions:
         d = extraction.document
         rows.append({"title": d.title, "publisher": d.publisher, "url": d.url, "published": d.published,
                      "published_precision": d.published_precision, "language": d.language, "sha256": d.sha256,
                      "text": d.text, "extractor_version": extraction.extractor_version, "imported_at": now,
-                     "origin": d.path})
+                     "origin": d.path, "fetched_at": d.fetched_at,
+                     "previous_id": latest.get(d.url) if d.fetched_at is not None else None})
     table = Source.__table__
-    return list(connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                                   rows).scalars())
+    ids = list(connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                  rows).scalars())
+    # Two versions of one page in the same batch: the later points at the earlier, inserted just now.
+    chained = []
+    for row, source_id in zip(rows, ids, strict=True):
+        if row["fetched_at"] is None or not row["url"]:
+            continue
+        if latest.get(row["url"]) != row["previous_id"]:
+            chained.append({"b_id": source_id, "b_previous": latest[row["url"]]})
+        latest[row["url"]] = source_id
+    if chained:
+        connection.execute(update(table).where(table.c.id == bindparam("b_id"))
+                           .values(previous_id=bindparam("b_previous")), chained)
+    return ids
+
+
+def _latest_versions(connection: Connection, urls: set[str]) -> dict[str, int]:
+    """The last source fetched from each of urls, if any."""
+    if not urls:
+        return {}
+    query = (select(Source.url, func.max(Source.id)).where(Source.url.in_(sorted(urls)), Source.fetched_at.is_not(None))
+             .group_by(Source.url))
+    return {url: source_id for url, source_id in connection.execute(query)}
 
 
 class BatchWriter:

@@ -626,11 +626,14 @@ def complete_claimants(doc: Doc) -> None:
 def _expansion(doc: Doc, acronym: str) -> str | None:
     """The name an acronym stands for where the document spells it out: "the Inter-Services Public Relations
     (ISPR)" for a later "ISPR said". Its capitalised words must begin with the acronym's first letter."""
-    match = re.search(rf"((?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)*){{1,8}})\(\s*{re.escape(acronym)}\s*\)",
-                      doc.text)
-    if match is None:
+    at = doc.text.find(f"({acronym})")  # found as written, then the words before it read: no scan backtracks
+    if at < 0:
         return None
-    words = match.group(1).split()
+    words = []
+    for word in reversed(doc.text[max(0, at - 120):at].split()[-10:]):
+        if not (re.fullmatch(r"[A-Z][\w'’&-]*", word) or word in ("of", "for", "and", "the")):
+            break
+        words.insert(0, word)
     while words and (words[0][:1] != acronym[:1] or words[0].endswith(("'s", "’s"))):
         words.pop(0)  # "Iran's Islamic Revolutionary Guard Corps (IRGC)", "The Joint Chiefs of Staff (JCS)"
     return " ".join(words) if len(words) > 1 else None
@@ -644,7 +647,7 @@ def _full_name(doc: Doc, word: str) -> str | None:
     if not names:
         # Each time the word ends a name in the text, read with the six words before it ("Pentagon spokesman
         # Pat Ryder"): two people of that name ("… and Senator Jack Ryder") leave the speaker as written.
-        if re.search(rf"[A-Z][\w.'’-]*\s+{re.escape(word)}\b", doc.text) is None:
+        if doc.text.count(word) < 2 or re.search(rf"[A-Z][\w.'’-]*\s+{re.escape(word)}\b", doc.text) is None:
             return None  # never written after another name: no full name to find (most organisations)
         titled = False
         for match in re.finditer(rf"\b{re.escape(word)}\b", doc.text):

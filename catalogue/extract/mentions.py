@@ -285,7 +285,8 @@ def _noun_pattern() -> re.Pattern[str]:
         rf"\b(?:the|a|an|its|their|new|[A-Z][\w]*['’]s)\s+(?:new\s+)?"
         rf"(?P<name>[A-Z][a-z][\w’'\-]+(?:\s[A-Z][a-z][\w’'\-]+)?)\s+(?P<head>{head})"
         rf"(?!\s+(?:strike|strikes|attack|attacks|launch|launches|test|tests|programme|program|site|"
-        rf"base|factory|plant|crisis|threat|production|unit|units|force|forces|brigade|regiment))"
+        rf"base|factory|plant|crisis|threat|production|unit|units|force|forces|brigade|regiment|range|"
+        rf"complex|centre|center|facility|corridor)\b)"
     )
 
 
@@ -654,6 +655,9 @@ class MentionFinder:
             if name in rules().demonyms or fold(name) in alias_index():
                 continue
             start, end = match.start("name"), match.end("name")
+            if " " in name and match.group("head").casefold().rstrip("s") in _sets()["vessels"]:
+                self._take(start, end, sentence)  # "the Vladimir Monomakh submarine": one vessel, not a class
+                continue
             self._add(fold(name), name, start, end, sentence, "name-noun")
             self._remember_local(fold(name))  # later, "the Oreshnik" alone names it too
 
