@@ -630,7 +630,8 @@ def source_command(source_id: Annotated[int, typer.Argument(help="Source id.")],
         return
     shown = {**detail.model_dump(exclude={"published_precision"}), "systems": ", ".join(detail.systems),
              "published": output.human_date(detail.published, detail.published_precision),
-             "imported_at": f"{detail.imported_at:%Y-%m-%d %H:%M:%S}"}
+             "imported_at": f"{detail.imported_at:%Y-%m-%d %H:%M:%S}",
+             "fetched_at": f"{detail.fetched_at:%Y-%m-%d %H:%M:%S}" if detail.fetched_at else None}
     for key, value in shown.items():
         typer.echo(f"{key}: {'-' if value is None or value == '' else value}")  # never "None"
 

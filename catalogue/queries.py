@@ -180,6 +180,8 @@ class SourceRow(BaseModel):
     imported_at: dt.datetime
     extractor_version: str
     origin: str | None
+    fetched_at: dt.datetime | None = None  # fetched from the web: url is then the final URL
+    previous_id: int | None = None  # the earlier version of the same page
     systems: list[str]
 
 
@@ -193,7 +195,8 @@ def list_sources(engine: Engine, source_id: int | None = None) -> list[SourceRow
     where = "WHERE src.id = :id" if source_id is not None else ""
     sql = text(
         "SELECT src.id, src.title, src.publisher, src.url, src.published, src.published_precision, src.language, "
-        "src.sha256, src.imported_at, src.extractor_version, src.origin FROM sources src "
+        "src.sha256, src.imported_at, src.extractor_version, src.origin, src.fetched_at, src.previous_id "
+        "FROM sources src "
         f"{where} ORDER BY src.id"
     )
     names = text("SELECT DISTINCT m.source_id, s.name FROM mentions m JOIN systems s ON s.id = m.system_id "

@@ -652,6 +652,8 @@ def _full_name(doc: Doc, word: str) -> str | None:
         titled = False
         for match in re.finditer(rf"\b{re.escape(word)}\b", doc.text):
             before = doc.text[max(0, match.start() - 80):match.start()].split()[-6:]
+            ends = [i for i, w in enumerate(before) if w[-1] in ".,;:!?\"”)"]
+            before = before[ends[-1] + 1:] if ends else before  # a name never runs over punctuation
             speaker = _speaker(" ".join([*before, word]))
             if speaker and " " in speaker[0] and speaker[0].split()[-1] == word and _a_name(speaker[0].split()):
                 names.add(speaker[0])

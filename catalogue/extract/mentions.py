@@ -192,6 +192,9 @@ def _weapon_after() -> re.Pattern[str]:
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|a|an|its|their|his|her)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 # Between a system's name and an apposition describing it: "the DF-21, a … missile known as the CH-AS-X-13".
 _APPOSED_GAP_BEFORE = re.compile(r"[\"”’')\]]?\s*,\s*$")
+_OR_GLOSS = re.compile(r",\s+or\s+(?:the\s+)?(?:[A-Z][\w’'-]*\s+){0,2}")  # ", or Eagle " before "Strike-21"
+_GLOSS_END = re.compile(r"\s*[,)]")
+_LIST_BEFORE = re.compile(r",\s*$")
 
 
 # A vessel's own name ("the submarine "Le Téméraire"") names a ship, not a system.
@@ -359,6 +362,7 @@ class MentionFinder:
             self._local(sentence)
             self._named_by_noun(sentence)
             self._named_around(sentence)
+        self._or_names()
         self._join_appositions()
         self._resolve_families()
         self.mentions.sort(key=lambda m: m.start)
@@ -701,6 +705,20 @@ class MentionFinder:
                     or _is_category(name))
 
     # -- after every finder: names given in apposition, and family words --
+    def _or_names(self) -> None:
+        """"China's YJ-21, or Eagle Strike-21, has …": a name the list does not know, glossed after another
+        with ", or" and closed by a comma or bracket, is another name of it (not "A, B, or C", a list)."""
+        ordered = sorted(self.mentions, key=lambda m: m.start)
+        for before, mention in zip(ordered, ordered[1:]):
+            if mention.sentence != before.sentence or mention.key == before.key or mention.rule == "reference":
+                continue
+            gap = self.text[before.end:mention.start]
+            if not _OR_GLOSS.fullmatch(gap) or not _GLOSS_END.match(self.text, mention.end):
+                continue
+            if _LIST_BEFORE.search(self.text, max(0, before.start - 3), before.start):
+                continue  # "…, Kinzhal, or Zircon,": the last of a list
+            self._appositions.append((mention.key, mention.sentence, before.end + gap.index(",") + 1))
+
     def _join_appositions(self) -> None:
         """"the DF-21, a hypersonic anti-ship missile known as the CH-AS-X-13": one system, two names."""
         if not self._appositions:
