@@ -5,6 +5,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 from catalogue.extract.normalize import fold
 from catalogue.extract.rules import ReferenceSystem, reference, rules
@@ -709,7 +710,7 @@ class MentionFinder:
         """"China's YJ-21, or Eagle Strike-21, has …": a name the list does not know, glossed after another
         with ", or" and closed by a comma or bracket, is another name of it (not "A, B, or C", a list)."""
         ordered = sorted(self.mentions, key=lambda m: m.start)
-        for before, mention in zip(ordered, ordered[1:]):
+        for before, mention in pairwise(ordered):
             if mention.sentence != before.sentence or mention.key == before.key or mention.rule == "reference":
                 continue
             gap = self.text[before.end:mention.start]
