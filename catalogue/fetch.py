@@ -139,8 +139,9 @@ class Fetcher:
         s = self.settings
         timeout = httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
                                 pool=None)  # waiting for a pooled connection is the per-host turn's business
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
-                                   headers={"User-Agent": s.user_agent})
+        # Redirects are followed here, hop by hop, so that each is checked (scheme, robots.txt, loops); proxies
+        # and certificates come from the environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE), as analysts' networks need.
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": s.user_agent})
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}

@@ -6,6 +6,7 @@ import socket
 import time
 
 import pytest
+from local_http import LocalServer, Reply
 from sqlalchemy import select
 
 from catalogue.db import read_session
@@ -15,7 +16,6 @@ from catalogue.models import FeedItem, Source
 from catalogue.web import WebReader
 
 from conftest import canonical
-from local_http import LocalServer, Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 FAST = FetchSettings(delay=0, backoff=0.01, retries=2, read_timeout=0.3, connect_timeout=1)
@@ -44,6 +44,13 @@ def page(title: str, paragraphs: list[str], head: str = "") -> str:
 def meta(site: str | None = None, date: str | None = None) -> str:
     return ((f'<meta property="og:site_name" content="{site}">' if site else "")
             + (f'<meta property="article:published_time" content="{date}">' if date else ""))
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """Requests go straight to the local servers, whatever proxy the environment names."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -132,7 +139,7 @@ def test_pages_in_other_encodings(engine, server):
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Wire: world</title><link>{base}/</link><description>World news</description>
-<item><title>Iran unveils the Fattah</title><link>{base}/news/fattah</link><guid>fattah-1</guid>
+<item><title>Iran unveils the Fattah</title><link>{base}/news/fattah</link><guid isPermaLink="false">fattah-1</guid>
 <pubDate>Wed, 07 Jun 2023 06:00:00 GMT</pubDate><description>A short teaser.</description></item>
 <item><title>Hwasong-18 launch</title><link>{base}/gone/hwasong</link><guid isPermaLink="false">hw-18</guid>
 <pubDate>Tue, 13 Jun 2023 09:00:00 GMT</pubDate>
@@ -170,7 +177,8 @@ def serve_feeds(server: LocalServer, extra_rss: str = "") -> dict[str, str]:
 def test_feeds_of_each_format_import_their_entries(cli, db_url, server):
     nothing = "<item><title>Gone for good</title><link>{base}/gone/nothing</link><guid>g-3</guid></item>"
     feeds = serve_feeds(server, extra_rss=nothing.format(base=server.url("")))
-    code, out, err = cli("import", feeds["rss"], feeds["atom"], feeds["json"], "--json", "--retries", "0")
+    code, out, err = cli("import", feeds["rss"], feeds["atom"], feeds["json"], "--json", "--retries", "0",
+                         "--jobs", "2")  # two fetch threads, two extraction processes, one writer
     report = json.loads(out)
     assert code == 1 and (report["documents_new"], report["documents_failed"]) == (4, 1)
     assert err.strip() == (f"error: {server.url('/gone/nothing')}: 404 Not Found, and the entry has no content "
@@ -201,6 +209,8 @@ def test_a_followed_feed_polled_twice_fetches_nothing_new(cli, db_url, server):
     assert out.strip() == f"following State media: {feeds['json']}"
     code, _, err = cli("feeds", "add", feeds["rss"])
     assert code == 1 and err.strip() == f"error: {feeds['rss']}: already followed, as Wire: world"
+    code, _, err = cli("feeds", "add", server.url("/news/fattah"))
+    assert code == 1 and err.strip() == f"error: {server.url('/news/fattah')}: not a feed (text/html)"
 
     code, out, err = cli("update", "--json")
     report = json.loads(out)
@@ -273,6 +283,9 @@ def test_every_failure_is_one_line_naming_its_url_and_the_rest_goes_on(engine, s
     flaky = server.route("/flaky", Reply(500), Reply(body=page("Hwasong", HWASONG), headers=HTML))
     busy = server.route("/busy", Reply(429, headers={"Retry-After": "1"}),
                         Reply(body=page("Kinzhal", KINZHAL), headers=HTML))
+    down = server.route("/down", Reply(503, headers={"Retry-After": "0"}), Reply(503),
+                        Reply(body=page("Haeil", ["North Korea said it had tested the Haeil underwater drone."]),
+                              headers=HTML))
     refused = f"http://127.0.0.1:{closed_port()}/page"
     small = FAST.model_copy(update={"max_bytes": 20_000})
     urls = {
@@ -280,6 +293,8 @@ def test_every_failure_is_one_line_naming_its_url_and_the_rest_goes_on(engine, s
             f"robots.txt disallows it ({server.url('')}/robots.txt)",
         server.route("/missing", Reply(404)): "404 Not Found",
         server.route("/broken", Reply(500)): "500 Internal Server Error after 3 tries",
+        server.route("/later", Reply(429, headers={"Retry-After": "3600"})):
+            "429 Too Many Requests; Retry-After asks for 3600 s, more than the 120 s this run waits",
         server.route("/slow", Reply(body=page("Slow", FATTAH), headers=HTML, delay=1.0)):
             "timed out waiting for the server (0.3 s) after 3 tries",
         server.route("/huge", Reply(body=b"<html>" + b"x" * 30_000, headers=HTML)):
@@ -290,8 +305,8 @@ def test_every_failure_is_one_line_naming_its_url_and_the_rest_goes_on(engine, s
             "binary body (NUL bytes) served as text/html",
         server.route("/image", Reply(body=b"GIF89a", headers={"Content-Type": "image/gif"})):
             "not HTML or a feed (image/gif)",
-        server.route("/menu-only", Reply(body="<html><body><nav><a href='/'>Home</a></nav></body></html>",
-                                         headers=HTML)): "no main text found in the page",
+        server.route("/script-only", Reply(body="<html><body><div id='app'></div><script>start()</script></body></html>",
+                                           headers=HTML)): "no main text found in the page",
         server.route("/loop", Reply(302, headers={"Location": "/loop-back"})):
             f"redirect loop ({server.url('/loop')} again)",
         refused: "connection refused by " + refused.split("/")[2],
@@ -299,14 +314,15 @@ def test_every_failure_is_one_line_naming_its_url_and_the_rest_goes_on(engine, s
     }
     server.route("/loop-back", Reply(307, headers={"Location": "/loop"}))
     started = time.monotonic()
-    report = web_import(engine, [good, *urls, flaky, busy], small)
+    report = web_import(engine, [good, *urls, flaky, busy, down], small)
     assert time.monotonic() - started < 20
     failed = {d.path: d.error for d in report.documents}
     assert failed == urls
-    assert report.documents_new == 3 and report.documents_failed == len(urls)
+    assert report.documents_new == 4 and report.documents_failed == len(urls)
     with read_session(engine) as session:
-        assert sorted(session.scalars(select(Source.origin))) == sorted([good, flaky, busy])  # nothing partial
+        assert sorted(session.scalars(select(Source.origin))) == sorted([good, flaky, busy, down])  # nothing partial
     assert not server.hits("/private/memo") and len(server.hits("/broken")) == 3 and len(server.hits("/flaky")) == 2
+    assert len(server.hits("/later")) == 1 and len(server.hits("/down")) == 3
     first, second = server.hits("/busy")
     assert second.at - first.at >= 1.0  # Retry-After: 1
 
@@ -353,3 +369,17 @@ def test_crawl_delay_of_robots_txt_is_obeyed(engine, server):
     assert web_import(engine, urls, jobs=2).documents_new == 2
     first, second = (r.at for r in server.requests if r.path != "/robots.txt")
     assert second - first >= 0.95
+
+
+def test_connection_failures_are_named_as_a_person_would():
+    """DNS is not tried for real (a lookup would leave the machine): the OS error behind httpx's ConnectError is."""
+    import httpx
+
+    from catalogue.fetch import _connect_problem
+
+    unresolved = httpx.ConnectError("[Errno -2] Name or service not known")
+    unresolved.__cause__ = socket.gaierror(-2, "Name or service not known")
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    assert _connect_problem(unresolved, "https://wire.invalid/a") == "DNS: cannot resolve host wire.invalid"
+    assert _connect_problem(refused, "http://127.0.0.1:9/a") == "connection refused by 127.0.0.1:9"
