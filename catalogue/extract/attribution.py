@@ -647,17 +647,22 @@ def _full_name(doc: Doc, word: str) -> str | None:
     if not names:
         # Each time the word ends a name in the text, read with the six words before it ("Pentagon spokesman
         # Pat Ryder"): two people of that name ("… and Senator Jack Ryder") leave the speaker as written.
-        if doc.text.count(word) < 2 or re.search(rf"[A-Z][\w.'’-]*\s+{re.escape(word)}\b", doc.text) is None:
+        if doc.text.count(word) < 2 or re.search(
+                rf"[A-Z][\w.'’-]*\s+{re.escape(word)}\b|\b{re.escape(word)}\s+[A-Z][a-z]", doc.text) is None:
             return None  # never written after another name: no full name to find (most organisations)
         titled = False
-        for match in re.finditer(rf"\b{re.escape(word)}\b", doc.text):
+        for match in re.finditer(rf"\b{re.escape(word)}\b(?:\s+([A-Z][a-z]+)\b)?", doc.text):
             before = doc.text[max(0, match.start() - 80):match.start()].split()[-6:]
             ends = [i for i, w in enumerate(before) if w[-1] in ".,;:!?\"”)"]
             before = before[ends[-1] + 1:] if ends else before  # a name never runs over punctuation
-            speaker = _speaker(" ".join([*before, word]))
-            if speaker and " " in speaker[0] and speaker[0].split()[-1] == word and _a_name(speaker[0].split()):
-                names.add(speaker[0])
-                titled = titled or speaker[1]
+            # The word last ("Sergei Shoigu"), or first with a given name after it ("Shen Jinke").
+            for written in ([word, match.group(1)] if match.group(1) else [], [word]):
+                speaker = _speaker(" ".join([*before, *written])) if written else None
+                name = speaker[0].split() if speaker else []
+                if len(name) > 1 and word in (name[0], name[-1]) and _a_name(name):
+                    names.add(speaker[0])
+                    titled = titled or speaker[1]
+                    break
         if not titled:
             return None
     return names.pop() if len(names) == 1 else None

@@ -53,7 +53,8 @@ def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A reporting verb (the attribution rules' own), and an opening up to one ("The article declares that …",
     "Analysts say …")."""
     verbs = "|".join(sorted(set(rules().attribution.verbs), key=len, reverse=True))
-    return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^,;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
+    # Commas allowed before the verb: "The military's media wing, in a statement, said the …".
+    return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
 
 
 _OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")

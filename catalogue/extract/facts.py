@@ -36,7 +36,9 @@ _NAMED = re.compile(r"\s*,?\s*(?:(?:which|that)\s+)?(?:(?:is|was|has|had|have)\s
 # Between a name and its head noun: quotes and at most two modifiers ("road-mobile", "new").
 _MODIFIERS_ONLY = re.compile(
     r"[\s\"”’']*(?:(?!(?:and|or|but|was|were|is|are|of|with|to|from|in|on|at|which|that)\b)"
-    r"(?:[a-z]+-[a-z]+,?|[a-z]+(?<!ed)(?<!ing))\s+){0,2}"  # "the Poseidon atomic-powered, nuclear-capable …"
+    # "the Poseidon atomic-powered, nuclear-capable …"; no verb in -ed or -ing but adjectives so made
+    r"(?:[a-z]+-[a-z]+,?|(?:guided|unguided|unmanned|advanced|improved|upgraded|extended|armed)|"
+    r"[a-z]+(?<!ed)(?<!ing))\s+){0,2}"
 )
 # A noun phrase that is the object of these is another vehicle ("After being launched by a medium-range
 # solid-fuel ballistic missile, the DF-ZF glider …"): its fuel and class are not the system's.

@@ -8,7 +8,9 @@ _ABBREVIATIONS = {
     "gov", "no", "vs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "inc", "corp", "co", "ltd", "jr", "sr", "u.s", "u.n", "u.k", "e.g", "i.e", "approx", "est", "fig",
 }
-_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+# A full stop and a capital, with a space between, or none after a lower-case word ("… military said.The
+# missile …": paragraphs glued by a web page's markup); the word before is still checked for abbreviations.
+_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 SEPARATOR = r"[\s\-‐‑‒–—]+"
 # No real sentence is this long (news sentences stay under ~500 characters): a longer run is cut, at a
 # word boundary, so that no rule ever sees a stretch of text whose cost grows with the document.

@@ -314,7 +314,9 @@ def descriptions() -> re.Pattern[str]:
                 r"[\w'’-]+,?\s+){0,4}?")  # and possessives: "the Army's version"
     determiners = "|".join(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
     nouns = "|".join(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
-    return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier})(?P<noun>{nouns})\b(?!-)")
+    # A compound's head is its last noun: "the rocket system" is a system, "the missile launcher" a launcher.
+    return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier}(?:(?:{nouns})\s+)?)(?P<noun>{nouns})"
+                      r"\b(?!-)")
 
 
 @cache
