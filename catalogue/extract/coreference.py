@@ -87,9 +87,10 @@ _FIRING = re.compile(r"\b(?:fired|fires|firing|launch|launched|launches|launchin
 def resolve(doc: Doc, record: SentenceRecord) -> None:
     """The stage: a sentence naming no system it speaks of continues the system before, as one zone, or
     describes one a sentence shortly after names ("… tested a new underwater drone. Named Haeil, the …")."""
-    if record.primary:
-        return
     sentence = record.sentence
+    if record.primary:
+        _resolve_opening(doc, record)
+        return
     key, at, rule, description = antecedent(doc, sentence), sentence.start, "coreference", ""
     if key is None:
         found = cataphor(doc, sentence)
@@ -100,6 +101,21 @@ def resolve(doc: Doc, record: SentenceRecord) -> None:
     stand_in = Mention(key, at, at, "", sentence.index, rule, cue=description)
     record.zones = [Zone(stand_in, sentence.start, sentence.end)]
     record.primary = [stand_in]
+
+
+def _resolve_opening(doc: Doc, record: SentenceRecord) -> None:
+    """"The new missile has a range of 9,000 km, less than the 12,000 km of the Trident II": an opening that
+    continues the system before (a pronoun or a description, not a demonstrative further on) is that
+    system's zone, before the systems the sentence names after it."""
+    sentence, head_end = record.sentence, record.head_end
+    if head_end - sentence.start < 12 or record.primary[0].start < head_end:
+        return
+    key = antecedent(doc, sentence, anywhere=False, pronouns=False)  # "X said it …": X may be "it"
+    if key is None or any(m.key == key for m in record.mentions):
+        return
+    stand_in = Mention(key, sentence.start, sentence.start, "", sentence.index, "coreference-opening")
+    record.zones = [Zone(stand_in, sentence.start, head_end), *record.zones]
+    record.primary = [stand_in, *record.primary]
 
 
 def _category_in(phrase: str) -> str | None:
@@ -121,8 +137,9 @@ def fits(category: str | None, kind: str, described: str | None) -> bool:
     return kind == "any" or category in CLASSES[kind]
 
 
-def antecedent(doc: Doc, sentence: Sentence) -> str | None:
-    """The key of the system "it" or "the missile" opening this sentence stands for, if any."""
+def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bool = True) -> str | None:
+    """The key of the system "it" (with pronouns) or "the missile" opening this sentence stands for (with
+    anywhere, also "this missile" further on), if any."""
     coref = rules().coreference
     reach = max(coref.max_distance, coref.description_distance)
     if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > reach:
@@ -145,11 +162,11 @@ def antecedent(doc: Doc, sentence: Sentence) -> str | None:
         if reported:
             candidates.append(candidate[reported.end():])
     openings = [o for o in candidates if o.startswith(starts)]
-    wanted, distance = _wanted(openings, coref)
-    if wanted is None:
+    wanted, distance = _wanted(openings, coref, pronouns)
+    if wanted is None and anywhere:
         openings = [lowered[m.start():] for m in _DEMONSTRATIVE.finditer(lowered)
                     if descriptions().match(lowered, m.start())][:1]
-        wanted, distance = _wanted(openings, coref)
+        wanted, distance = _wanted(openings, coref, pronouns)
     if wanted is None:
         return None
     for index, key in reversed(doc.last_primary):
@@ -160,13 +177,13 @@ def antecedent(doc: Doc, sentence: Sentence) -> str | None:
     return None
 
 
-def _wanted(openings: list[str], coref) -> tuple[tuple[str, str | None] | None, int]:
+def _wanted(openings: list[str], coref, pronouns: bool = True) -> tuple[tuple[str, str | None] | None, int]:
     """What the openings' pronoun or description may stand for (a class, and a category when it names one),
     and how many sentences back it may reach."""
     wanted, distance = None, coref.max_distance
     for opening in openings:
         first = re.match(r"[\w'’]+", opening)
-        if first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
+        if pronouns and first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
             wanted = ("any", None)
         described = descriptions().match(opening)
         if described:
