@@ -122,7 +122,7 @@ def grammar() -> Grammar:
     sep = r"(?:\s*[\-‐‑]\s*|\s*)"
     join = r"\s*(?:to|–|—|-|or|through)\s*"
     count_of = {phrase_key(n): attribute for attribute, nouns in q.counts.items() for n in nouns}
-    more = rf"(?:\s+(?:{_alternatives(q.approximations_after)})(?!\w))?"
+    more = rf"(?:(?:\s+|[\-‐‑])(?:{_alternatives(q.approximations_after)})(?!\w))?"  # "ten or more", "10-plus"
     core = re.compile(
         r"(?:"
         # between 450 km and 690 km / from 400 to 700 km
@@ -134,7 +134,7 @@ def grammar() -> Grammar:
         # 1,000 km, 400-700 km, 400 km to 700 km, eight times the speed of sound
         rf"|(?P<n1>{number})(?:{sep}(?P<nu1>{unit}))?(?:{join}(?P<n2>{number}))?{sep}(?P<nu>{unit})"
         # three-stage, two stages, ten or more warheads
-        rf"|(?P<c1>{number})(?:{join}(?P<c2>{number}))?(?P<cmore>\s+or\s+more)?{sep}{_COUNT_GAP}"
+        rf"|(?P<c1>{number})(?:{join}(?P<c2>{number}))?(?P<cmore>\s+or\s+more|[\-‐‑]plus)?{sep}{_COUNT_GAP}"
         rf"(?P<cu>{_alternatives(count_of)})(?!\w)"
         rf"){more}",
         re.IGNORECASE)
