@@ -99,7 +99,15 @@ def read_facts(doc: Doc, record: SentenceRecord) -> None:
     """The stage: what each zone states of its system, then what an opening states of the only one."""
     for zone in record.zones:
         _zone_facts(doc, record, zone)
-    if len(record.primary) != 1:
+    subject = record.zones[0].mention if record.zones else None
+    if len(record.primary) != 1 and subject is not None and subject.primary \
+            and _LEADING_CLAUSE.search(doc.text, record.sentence.start, record.head_end):
+        # "Initially designed for … missions carrying nuclear weapons, the B-52 took over from the B-36": an
+        # opening phrase set off by a comma is said of the subject right after it, however many follow.
+        primary = [subject]
+    else:
+        primary = record.primary
+    if len(primary) != 1:
         if record.primary and record.head_end > record.sentence.start:
             # An opening before several systems states only quantities whose cue names whose they are.
             head = doc.text[record.sentence.start:record.head_end]
@@ -112,7 +120,7 @@ def read_facts(doc: Doc, record: SentenceRecord) -> None:
         _powering_fuels(doc, record, record.sentence.start, record.head_end)
     elif head.strip():
         # Not when the opening has its own subject ("Hypersonic weapons, which fly at Mach 5, …").
-        _segment_facts(doc, record, record.primary[0].key, record.sentence.start, record.head_end, head=True)
+        _segment_facts(doc, record, primary[0].key, record.sentence.start, record.head_end, head=True)
 
 
 _UNNAMED = "\x00unnamed"  # a builder key no name folds to
@@ -129,6 +137,9 @@ def unnamed_claims(doc: Doc, record: SentenceRecord) -> list[ExtractedClaim]:
     finally:
         del doc.builders[_UNNAMED]
     return [claim for claim in builder.claims if claim.attribute != "fuel"]
+
+
+_LEADING_CLAUSE = re.compile(r"\w{3,}[^,;:]{8,},\s*(?:the\s+|its\s+|an?\s+)?$", re.IGNORECASE)
 
 
 def _other_subject(head: str) -> bool:

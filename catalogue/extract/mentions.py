@@ -660,7 +660,7 @@ class MentionFinder:
             if name in rules().demonyms or fold(name) in alias_index():
                 continue
             start, end = match.start("name"), match.end("name")
-            if " " in name and match.group("head").casefold().rstrip("s") in _sets()["vessels"]:
+            if self._vessel(name, match.group("head")):
                 self._take(start, end, sentence)  # "the Vladimir Monomakh submarine": one vessel, not a class
                 continue
             self._add(fold(name), name, start, end, sentence, "name-noun")
@@ -681,8 +681,17 @@ class MentionFinder:
                 if pattern is _named_after() and not self._lowercase_head(match, sentence):
                     continue
                 start = match.start("name")
+                if self._vessel(name, match.group("head")):
+                    self._take(start, start + len(name), sentence)  # "the frigate Admiral Gorshkov": one ship
+                    continue
                 if self._add(fold(name), name, start, start + len(name), sentence, "name-noun"):
                     self._remember_local(fold(name))
+
+    @staticmethod
+    def _vessel(name: str, head: str) -> bool:
+        """A name of two words or more after or before a vessel noun is one ship's ("Admiral Gorshkov",
+        "Vladimir Monomakh"), not a class's (one word: "Borei", "Varshavyanka")."""
+        return " " in name and head.split()[-1].casefold().rstrip("s") in _sets()["vessels"]
 
     def _lowercase_head(self, match: re.Match[str], sentence: Sentence) -> bool:
         """Is the category phrase before a name common words ("the ballistic missile Ghaznavi"), not part of a
