@@ -681,7 +681,7 @@ class MentionFinder:
                 if pattern is _named_after() and not self._lowercase_head(match, sentence):
                     continue
                 start = match.start("name")
-                if self._vessel(name, match.group("head")):
+                if pattern is _named_after() and self._vessel(name, match.group("head")):
                     self._take(start, start + len(name), sentence)  # "the frigate Admiral Gorshkov": one ship
                     continue
                 if self._add(fold(name), name, start, start + len(name), sentence, "name-noun"):
