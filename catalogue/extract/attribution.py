@@ -35,6 +35,8 @@ _SPEAKER_WORD = re.compile(r"[\w'’.\-]+")
 _OFFICIAL = {"official", "state-run", "state-owned", "government-run", "semi-official", "state-controlled"}
 _ADVERB = re.compile(r"[a-z]+ly")
 _NUMBER = re.compile(r"\d[\d,./:-]*(?:st|nd|rd|th|am|pm|a\.m\.|p\.m\.)?")
+_PERSON_ROLES = {"leader", "president", "premier", "chancellor", "minister", "spokesman", "spokeswoman",
+                 "spokesperson", "commander", "general", "admiral", "chief"}
 _ACRONYM_AFTER = re.compile(r"(?<=[a-z])\s*\([A-Z]{2,6}\)\s*$")
 _TIME_PREPOSITIONS = {"on", "in", "at", "during", "over", "this", "last", "late", "early", "earlier", "later"}
 # A dateline before a sentence's own words: "ADEN, Yemen, Sept. 16 (Xinhua) --", "ISLAMABAD:".
@@ -116,7 +118,7 @@ def _find_attributions(doc: Doc, sentence: Sentence, depth: int) -> list[Attribu
     text, patterns = doc.text, attribution_patterns()
     found: list[Attribution] = []
     for match in patterns.according.finditer(text, sentence.start, sentence.end):
-        speaker = _speaker(match.group("who"))
+        speaker = _described(doc, sentence, match.group("who").split(), depth) or _speaker(match.group("who"))
         if speaker:
             found.append(Attribution(speaker[0], _quoted_from(text, sentence, match.start()), match.start("who"),
                                      match.group("who"), speaker[1]))
@@ -356,6 +358,9 @@ def _described(doc: Doc, sentence: Sentence, taken: list[str], depth: int) \
     """A bare "the agency", "the paper", "the journalist" stands for an earlier speaker whose words hold that
     noun ("the state-run KCNA news agency", "Rodong Sinmun, the party newspaper")."""
     words = [t.casefold() for t in taken]
+    if len(words) == 3 and words[0] == "the" and taken[1][:1].isupper() and words[2] in _PERSON_ROLES:
+        # "the Russian leader", "the Iranian president": the person who spoke last, however named
+        return _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance, person=True)
     if len(words) != 2 or words[0] != "the" or not taken[1].islower():
         return None
     noun = words[1]
