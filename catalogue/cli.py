@@ -311,7 +311,8 @@ def import_command(
     published: PublishedOption = None,
     publisher: Annotated[str | None, typer.Option(help="Outlet (one document only).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
-    max_bytes: Annotated[int | None, typer.Option(help="Largest file accepted, in bytes (default 5 MB).")] = None,
+    max_bytes: Annotated[int | None, typer.Option(
+        help="Largest file or fetched body accepted, in bytes (default 5 MB).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Fetch and extract this many at a time.")] = 1,
     delay: DelayOption = None,
     timeout: TimeoutOption = None,
@@ -783,6 +784,23 @@ def claim_dispute(claim_id: ClaimArgument, note: NoteOption = None) -> None:
 def claim_retract(claim_id: ClaimArgument, note: NoteOption = None) -> None:
     """Mark a claim retracted (kept for the record, never counted)."""
     _claim_status(claim_id, "retracted", note)
+
+
+@app.command("serve")
+@user_errors
+def serve_command(
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; any other than 127.0.0.1 (0.0.0.0: every one) shows the catalogue to the network."
+    )] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")] = 8000,
+    role: Annotated[str | None, typer.Option("--role", help="PostgreSQL reader role (see 'db reader').")] = None,
+) -> None:
+    """Serve a read-only web view: systems, claims in their articles, sources with their claims marked, search."""
+    try:
+        from catalogue.serve.server import serve
+    except ImportError as exc:
+        fail(f"serve needs the serve extra ({exc.name} is missing): pip install 'catalogue[serve]'")
+    serve(engine(), host, port, role, announce=lambda line: err.print(line, markup=False))
 
 
 @app.command("datasette-metadata")

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -130,19 +130,30 @@ def _sigint_flag() -> Iterator[threading.Event]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _sqlite(engine: Engine, query: str, timeout: float, max_rows: int, max_bytes: int) -> SqlResult:
-    path = make_url(engine.url).database
+def sqlite_read_only(path: str, timeout: float, refused: list[str], *, any_thread: bool = False) -> sqlite3.Connection:
+    """The file opened read-only (mode=ro, query_only) with the authorizer that allows reads only; what it refuses is
+    noted in `refused`. `any_thread`: the connection may move between threads (a pool's, in catalogue serve)."""
     try:
-        connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout)  # '?', '#' in names
+        connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout,  # '?', '#' in names
+                                     check_same_thread=not any_thread)
     except sqlite3.Error as exc:
         raise SqlError(f"sql: cannot open {path} read-only: {exc}") from None
+    try:
+        connection.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        connection.close()
+        raise SqlError(f"sql: cannot open {path} read-only: {exc}") from None
+    connection.set_authorizer(_sqlite_authorizer(refused))
+    return connection
+
+
+def _sqlite(engine: Engine, query: str, timeout: float, max_rows: int, max_bytes: int) -> SqlResult:
     refused: list[str] = []
+    connection = sqlite_read_only(make_url(engine.url).database, timeout, refused)
     deadline = time.monotonic() + timeout
     try:
         with _sigint_flag() as interrupted:
-            connection.execute("PRAGMA query_only=ON")
             connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_bytes)
-            connection.set_authorizer(_sqlite_authorizer(refused))
             connection.set_progress_handler(lambda: int(interrupted.is_set() or time.monotonic() > deadline),
                                             _PROGRESS_STEPS)
             try:
@@ -171,6 +182,10 @@ def _sqlite_authorizer(refused: list[str]):
         if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").casefold() not in _SQLITE_REFUSED_FUNCTIONS:
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_PRAGMA and arg2 is None:  # reading a PRAGMA; setting one has a value
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+            # FTS5 declares its table's columns when a query first reads it (fts_claims MATCH ...), which asks to
+            # update sqlite_master; a real change of it needs PRAGMA writable_schema, refused above as a setting.
             return sqlite3.SQLITE_OK
         refused.append(_refused_action(action, arg1, arg2))
         return sqlite3.SQLITE_DENY
@@ -344,16 +359,8 @@ def _postgres(engine: Engine, query: str, timeout: float, max_rows: int, max_byt
               role: str | None) -> SqlResult:
     import psycopg
 
-    with engine.connect() as connection:
-        database, schema, _ = _where(connection)
-    role = role or reader_role_name(database, schema)
-    try:
-        reader = psycopg.connect(reader_conninfo(engine.url, role), autocommit=False)
-    except psycopg.Error as exc:
-        reason = _first_line(exc)
-        hint = (f"set ${READER_PASSWORD_ENV} (running 'catalogue db reader' with it set gives the role that password)"
-                if "password" in reason else "run 'catalogue db reader' to create it")
-        raise SqlError(f"sql: cannot connect as the reader role {role} ({reason}); {hint}") from None
+    schema, role, conninfo = _reader_of(engine, role)
+    reader = _connect_reader(conninfo, role)
     try:
         reader.read_only = True
         with reader.cursor() as cursor:
@@ -378,7 +385,27 @@ def _postgres(engine: Engine, query: str, timeout: float, max_rows: int, max_byt
         reader.close()  # the transaction was never committed: anything it did is rolled back
 
 
-def _check_reader(cursor, schema: str, timeout: float) -> None:
+def _reader_of(engine: Engine, role: str | None) -> tuple[str, str, str]:
+    """The catalogue's schema, its reader role (given, else the default name) and how to connect as that role."""
+    with engine.connect() as connection:
+        database, schema, _ = _where(connection)
+    role = role or reader_role_name(database, schema)
+    return schema, role, reader_conninfo(engine.url, role)
+
+
+def _connect_reader(conninfo: str, role: str, command: str = "sql"):
+    import psycopg
+
+    try:
+        return psycopg.connect(conninfo, autocommit=False)
+    except psycopg.Error as exc:
+        reason = _first_line(exc)
+        hint = (f"set ${READER_PASSWORD_ENV} (running 'catalogue db reader' with it set gives the role that password)"
+                if "password" in reason else "run 'catalogue db reader' to create it")
+        raise SqlError(f"{command}: cannot connect as the reader role {role} ({reason}); {hint}") from None
+
+
+def _check_reader(cursor, schema: str, timeout: float, command: str = "sql") -> None:
     """Refuse a connection whose role could do more than read (a superuser, a role that may create roles or is a
     member of any role); set the transaction's statement timeout; see that the grants are in place."""
     user, unsafe, usage, _ = cursor.execute(
@@ -387,10 +414,10 @@ def _check_reader(cursor, schema: str, timeout: float) -> None:
         "FROM pg_roles r WHERE r.rolname = current_user",
         [schema, str(max(1, round(timeout * 1000)))]).fetchone()
     if unsafe:
-        raise SqlError(f"sql: role {user} may do more than read (a superuser, CREATEROLE or a member of another "
+        raise SqlError(f"{command}: role {user} may do more than read (a superuser, CREATEROLE or a member of another "
                        "role); run 'catalogue db reader' and connect as the role it creates")
     if not usage:
-        raise SqlError(f"sql: role {user} may not read schema {schema}; run 'catalogue db reader' to grant it")
+        raise SqlError(f"{command}: role {user} may not read schema {schema}; run 'catalogue db reader' to grant it")
 
 
 def _refuse_writes(reader, cursor) -> None:
@@ -418,3 +445,35 @@ def _describe_unnamed(reader) -> list[str]:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+
+
+# Engines for a long-running reader (catalogue serve) --------------------------------------------------------------
+
+
+def read_only_engine(engine: Engine, role: str | None = None, command: str = "serve") -> Engine:
+    """An engine that can only read the catalogue ENGINE opens, by the enforcement `sql` uses: on SQLite every
+    connection is the file opened read-only with the read-only authorizer (and autocommit: the authorizer refuses
+    BEGIN, and a single statement reads one snapshot anyway); on PostgreSQL every connection is the reader role
+    (`catalogue db reader`), checked once here as `sql` checks it, in READ ONLY transactions."""
+    if engine.dialect.name == "sqlite":
+        path = make_url(engine.url).database
+
+        def connect() -> sqlite3.Connection:
+            return sqlite_read_only(path, TIMEOUT_SECONDS, [], any_thread=True)
+
+        connect().close()  # fails now, in one line, rather than at the first request
+        return create_engine(engine.url, creator=connect, isolation_level="AUTOCOMMIT")
+    schema, role, conninfo = _reader_of(engine, role)
+    probe = _connect_reader(conninfo, role, command)
+    try:
+        with probe.cursor() as cursor:
+            _check_reader(cursor, schema, TIMEOUT_SECONDS, command)
+    finally:
+        probe.close()
+
+    def connect_reader():
+        connection = _connect_reader(conninfo, role, command)
+        connection.read_only = True  # every transaction psycopg begins is READ ONLY, whatever the role's default
+        return connection
+
+    return create_engine(engine.url, creator=connect_reader, pool_pre_ping=True)

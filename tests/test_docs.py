@@ -51,7 +51,7 @@ def test_readme_names_only_commands_that_exist():
         assert first in groups, f"the README names catalogue {first}, which does not exist"
         if sub and hasattr(groups[first], "commands"):
             assert sub in groups[first].commands, f"the README names catalogue {path}, which does not exist"
-    assert "pip install \".[postgres,html,test]\"" in README and "catalogue import seeds/" in README
+    assert "pip install \".[postgres,html,web,serve,test]\"" in README and "catalogue import seeds/" in README
 
 
 def test_docs_live_in_the_project():

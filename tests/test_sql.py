@@ -207,6 +207,17 @@ def test_sqlite_refuses_fts3_tokenizer_and_keeps_pragma_reads(seeded, db_url):
     assert as_json(seeded, "sql", "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
 
 
+def test_sqlite_reads_the_full_text_tables_and_still_refuses_schema_writes(seeded, db_url):
+    sqlite_only(db_url)  # FTS5 asks to update sqlite_master when a query first reads its table
+    found = as_json(seeded, "sql", "SELECT highlight(fts_claims, 1, '[', ']') AS q FROM fts_claims "
+                                   "WHERE fts_claims MATCH 'tsunami'")
+    assert found and all("radioactive [tsunamis]" in row["q"] for row in found)
+    code, _, err = seeded("sql", "UPDATE sqlite_master SET sql = 'x'")
+    one_line_error(code, err, "may not be modified")
+    code, _, err = seeded("sql", "PRAGMA writable_schema = ON")
+    one_line_error(code, err, "PRAGMA writable_schema with a value or argument (ON) is refused")
+
+
 def test_db_reader_on_sqlite_says_none_is_needed(seeded, db_url):
     sqlite_only(db_url)
     code, out, _ = seeded("db", "reader")
