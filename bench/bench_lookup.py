@@ -1,8 +1,13 @@
 """`search` latency by query class and `show` latency warm and cold, on SQLite and PostgreSQL.
 
-search: a catalogue of --claims claims (default 1M) generated directly (bulk inserts through the same schema, the
-words drawn from a vocabulary with a long tail, as in news text), then per query class (rare word, common word,
-two common words, phrase) --queries searches of `search(engine, query, limit=20)`, claims and sources, p50 and p95.
+search: a catalogue of --claims claims (default 1M; a source per 100 claims) generated directly (bulk inserts
+through the same schema, the words drawn from a vocabulary with a long tail, as in news text, a quarter of the
+claims holding one of a few phrases reporting uses), then per query class --queries searches of
+`search(engine, query, limit=20)` (claims and sources, as `catalogue search` does), p50 and p95 in ms. The classes
+of the target: rare word, common word, two common words, phrase; then two shown for what they cost: a middling word
+(in a few thousand claims) and a phrase whose common words are next to each other only by chance. The catalogue's
+files are read into the OS's page cache first (as a catalogue in use is); the queries' pages are not necessarily in
+the database's own cache (PostgreSQL's shared_buffers, SQLite's page cache).
 
 show: a catalogue built by importing --documents articles of the benchmark corpus (bench/corpus.py: events with
 their observations, relations, aliases, category claims), imported once into SQLite and copied row for row into
@@ -11,7 +16,7 @@ PostgreSQL (one extraction for both engines); then `system_detail` (catalogue sh
 - cold: a new engine for each lookup, timed from the call to the result, connecting included: on SQLite a new
   connection with an empty page cache (the file stays in the OS's cache: a dropped cache needs root); on
   PostgreSQL a new server process with empty catalogue caches (shared buffers and the OS's cache stay warm).
-  Statement compilation is cached in this process, as it is not in a new `catalogue show` process.
+  Statement compilation stays cached in this process (a new `catalogue show` process compiles it too).
 
 On PostgreSQL both catalogues are vacuumed and analysed after loading, as autovacuum does after a bulk load.
 
@@ -153,6 +158,40 @@ def vacuum(url: str) -> None:
     engine.dispose()
 
 
+def read_into_os_cache(url: str) -> None:
+    """Read the catalogue's files once, so that they are in the OS's page cache, as a catalogue in use is (this VM
+    drops files from its page cache within minutes). SQLite: the database file and its WAL; PostgreSQL: every
+    table, TOAST table and index of the schema, through pg_read_binary_file (a superuser's, else skipped)."""
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database)
+        for part in (path, path.with_name(path.name + "-wal")):
+            if part.exists():
+                with part.open("rb") as file:
+                    while file.read(1 << 24):
+                        pass
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            files = connection.execute(text(
+                "SELECT pg_relation_filepath(c.oid), pg_relation_size(c.oid) FROM pg_class c "
+                "WHERE c.relkind IN ('r', 'i', 't') AND pg_relation_size(c.oid) > 0 AND (c.relnamespace = "
+                "current_schema()::regnamespace OR c.oid IN (SELECT reltoastrelid FROM pg_class t WHERE "
+                "t.relnamespace = current_schema()::regnamespace) OR c.oid IN (SELECT indexrelid FROM pg_index "
+                "WHERE indrelid IN (SELECT reltoastrelid FROM pg_class t WHERE t.relnamespace = "
+                "current_schema()::regnamespace)))")).all()
+            chunk, segment = 1 << 26, 1 << 30
+            for path, size in files:
+                for offset in range(0, size, chunk):
+                    name = path if offset < segment else f"{path}.{offset // segment}"
+                    connection.execute(text("SELECT length(pg_read_binary_file(:name, :offset, :length, true))"),
+                                       {"name": name, "offset": offset % segment, "length": chunk})
+    except Exception as exc:  # noqa: BLE001 (a measurement aid: without it the figures say so)
+        print(f"note: PostgreSQL's files not read into the OS cache ({exc.__class__.__name__})")
+    finally:
+        engine.dispose()
+
+
 def catalogue_at(engine_name: str, kind: str, args, tmp: Path) -> tuple[str, bool, Callable[[], None]]:
     """A URL for the catalogue of this kind ('search' or 'show'), whether it holds one already (--workdir), and
     how to drop it (nothing with --workdir)."""
@@ -189,6 +228,7 @@ def bench_search(args, tmp: Path) -> None:
                 if engine_name == "postgresql":
                     vacuum(url)
                 print(f"{engine_name:<12}populated in {time.perf_counter() - started:.0f} s")
+            read_into_os_cache(url)
             classes = query_classes(random.Random(9), args.queries)
             for name, queries in classes.items():
                 times = timed(lambda q, e=engine: search(e, q, LIMIT), queries)
@@ -217,7 +257,8 @@ def copy_catalogue(source_url: str, target_url: str) -> None:
         with writing.cursor() as cursor:
             for table in TABLES:
                 result = reading.execute(text(f"SELECT * FROM {table}"))
-                columns = ", ".join(f'"{c}"' for c in result.keys())
+                names = list(result.keys())
+                columns = ", ".join(f'"{name}"' for name in names)
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in result:
                         copy.write_row(row)
@@ -268,6 +309,7 @@ def bench_show(args, tmp: Path) -> None:
         print(f"{'engine':<12}{'warm p50':>9}{'p95':>8}{'cold p50':>10}{'p95':>8}{'connect p50':>13}"
               f"{'  records per system shown (median: claims, events, relations)'}")
         for engine_name, (url, _, _) in places.items():
+            read_into_os_cache(url)
             engine = make_engine(url)
             details = [system_detail(engine, name) for name in sample]  # the untimed pass: caches warm
             warm = timed(lambda n, e=engine: system_detail(e, n), sample)

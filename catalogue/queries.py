@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 from catalogue.db import is_valid_id
@@ -76,9 +76,9 @@ class ClaimView(BaseModel):
     status: str
     extractor: str
     source_id: int | None
-    source_title: str | None = None  # the source's, filled from SystemDetail.sources
-    source_published: dt.date | None = None
-    source_precision: str | None = None
+    source_title: str | None
+    source_published: dt.date | None
+    source_precision: str | None
 
 
 class ObservationView(BaseModel):
@@ -115,9 +115,9 @@ class EventView(BaseModel):
     claimant: str | None
     quote: str
     source_id: int
-    source_title: str | None = None  # the source's, filled from SystemDetail.sources
-    source_published: dt.date | None = None
-    source_precision: str | None = None
+    source_title: str | None
+    source_published: dt.date | None
+    source_precision: str | None
     observations: list[ObservationView]
 
     def observed(self) -> str:
@@ -134,9 +134,9 @@ class RelationView(BaseModel):
     start: int
     end: int
     source_id: int
-    source_title: str | None = None  # the source's, filled from SystemDetail.sources
-    source_published: dt.date | None = None
-    source_precision: str | None = None
+    source_title: str | None
+    source_published: dt.date | None
+    source_precision: str | None
     extractor: str
 
 
@@ -158,8 +158,6 @@ class SystemDetail(BaseModel):
     events: list[EventView]
     relations: list[RelationView]
     curated: list[str] = []  # attributes an analyst set (catalogue set): category, country
-    # Title, publication date and its precision of each source the records cite, once each (not once per record).
-    sources: dict[int, tuple[str | None, dt.date | None, str | None]] = Field(default={}, exclude=True)
 
     def claims_for(self, attribute: str) -> list[ClaimView]:
         return [c for c in self.claims if c.attribute == attribute]

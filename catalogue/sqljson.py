@@ -28,6 +28,20 @@ class json_array_of(FunctionElement):  # noqa: N801
     name = "json_array_of"
 
 
+class json_array(FunctionElement):  # noqa: N801
+    """json_array(value, ...): a JSON array of the values."""
+    type = Text()
+    inherit_cache = True
+    name = "json_array"
+
+
+class json_object_of(FunctionElement):  # noqa: N801
+    """The aggregate JSON object of key, value over the rows of a query; {} when there are none."""
+    type = Text()
+    inherit_cache = True
+    name = "json_object_of"
+
+
 class embedded(FunctionElement):  # noqa: N801
     """A JSON value from a subquery, kept as JSON (SQLite loses the JSON type across subqueries)."""
     type = Text()
@@ -52,5 +66,7 @@ def _spell(construct: type[FunctionElement], sqlite: str, postgresql: str) -> No
 
 _spell(json_object, "json_object({})", "json_build_object({})")
 _spell(json_array_of, "json_group_array({})", "COALESCE(json_agg({}), '[]'::json)")
+_spell(json_array, "json_array({})", "json_build_array({})")
+_spell(json_object_of, "json_group_object({})", "COALESCE(json_object_agg({}), '{{}}'::json)")
 _spell(embedded, "json({})", "{}")
 _spell(as_text, "{}", "CAST({} AS TEXT)")
