@@ -124,12 +124,12 @@ def test_each_claim_takes_the_nearest_speaker_before_it():
 # Today's golden scores (catalogue eval tests/golden --json): a score more than MARGIN below its figure is a
 # regression. Raise a figure when the extractor improves; lower one only with the reason in the commit.
 TODAY = {
-    "system_precision": 1.0, "system_recall": 0.988, "system_f1": 0.994, "category_accuracy": 0.988,
-    "fuel_accuracy": 0.988, "claim_recall": 0.972, "claimant_accuracy": 0.965, "event_recall": 0.963,
-    "measured_claim_recall": 0.972, "measured_claimant_right": 0.991,
+    "system_precision": 1.0, "system_recall": 0.988, "system_f1": 0.993, "category_accuracy": 0.988,
+    "fuel_accuracy": 0.988, "claim_recall": 0.979, "claimant_accuracy": 0.968, "event_recall": 0.966,
+    "measured_claim_recall": 0.983, "measured_claimant_right": 0.991,
 }
 MARGIN = 0.02
-GOLDEN_CASES = 157  # today's count: a golden file deleted or no longer read shows
+GOLDEN_CASES = 158  # today's count: a golden file deleted or no longer read shows
 REFERENCE_SYSTEMS = 454
 
 

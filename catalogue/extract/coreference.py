@@ -58,8 +58,9 @@ def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")
-# "this missile", "these weapons" anywhere in a sentence: a demonstrative always points back.
-_DEMONSTRATIVE = re.compile(r"\b(?:this|these)\s")
+# "this missile", "these weapons" anywhere in a sentence naming no system: a demonstrative points back, and
+# so does a definite one there ("One benefit of the drone is that it can …").
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these|the)\s")
 # A name given to something fired before: "identified the missile as the", "said it was a new".
 _IDENTIFIED = re.compile(
     r"(?:\b(?:identified|described|named|called|confirmed)\s+(?:it|them|the\s+(?:[\w-]+\s+){0,3}?"
