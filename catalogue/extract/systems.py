@@ -18,7 +18,9 @@ def _system(builder: Builder) -> ExtractedSystem:
     claims = list(builder.claims)
     stated = {c.value for c in claims if c.attribute == "category"}
     # The reference list's category, unless the text states one more precise than "ballistic missile".
-    if found.reference is not None and stated <= {"ballistic_missile"} and found.reference.category not in stated:
+    # "other" (a transport, a radar plane, a bomb) says nothing a reader can use: no claim.
+    if found.reference is not None and stated <= {"ballistic_missile"} and found.reference.category not in stated \
+            and found.reference.category != "other":
         claims.append(ExtractedClaim(attribute="category", value=found.reference.category, rule="reference-list"))
     return ExtractedSystem(
         name=found.name, aliases=_aliases(builder), country=found.country or _display_country(builder),
