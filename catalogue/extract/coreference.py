@@ -14,6 +14,7 @@ from catalogue.extract.vocab import (
     coreference_openings,
     description_nouns,
     descriptions,
+    event_stems,
     find_categories,
     weapon_noun_regex,
 )
@@ -57,6 +58,7 @@ def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
 
 
+_VERB_AFTER = re.compile(r"\s+(?:(?:also|has|had|have|later|first|successfully|then|again)\s+)*(\w+)")
 _OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")
 # "this missile", "these weapons" anywhere in a sentence naming no system: a demonstrative points back, and
 # so does a definite one there ("One benefit of the drone is that it can …").
@@ -111,7 +113,15 @@ def _resolve_opening(doc: Doc, record: SentenceRecord) -> None:
     sentence, head_end = record.sentence, record.head_end
     if head_end - sentence.start < 12 or record.primary[0].start < head_end:
         return
-    key = antecedent(doc, sentence, anywhere=False, pronouns=False)  # "X said it …": X may be "it"
+    # A pronoun only when it opens the sentence itself ("It is Iran's most advanced …, while the older
+    # Shahab-3 …"); after a reporting verb it may be the speaker ("Pyongyang has said it is developing …").
+    lowered = sentence.text.casefold()
+    first = re.match(r"[\w'’]+", lowered)
+    verb = _VERB_AFTER.match(lowered, first.end()) if first else None
+    own = first is not None and first.group() in rules().coreference.pronouns \
+        and not _reporting()[0].search(lowered, 0, 40) \
+        and not (verb and event_stems().match(verb.group(1)))  # "It unveiled the Hyunmoo-4": the army
+    key = antecedent(doc, sentence, anywhere=False, pronouns=own)
     if key is None or any(m.key == key for m in record.mentions):
         return
     stand_in = Mention(key, sentence.start, sentence.start, "", sentence.index, "coreference-opening")

@@ -123,6 +123,8 @@ def read_facts(doc: Doc, record: SentenceRecord) -> None:
         _segment_facts(doc, record, primary[0].key, record.sentence.start, record.head_end, head=True)
 
 
+_MIXED_BEFORE = re.compile(r"\b(?:solid|liquid)(?:[- ]fuel(?:led|ed)?|[- ]propellant)?-?\s+(?:and|or)\s+$", re.IGNORECASE)
+_MIXED_AFTER = re.compile(r"\s+(?:and|or)\s+(?:solid|liquid)\b", re.IGNORECASE)
 _UNNAMED = "\x00unnamed"  # a builder key no name folds to
 
 
@@ -192,6 +194,9 @@ def _segment_facts(doc: Doc, record: SentenceRecord, key: str, start: int, end: 
     fuels, fuel_lookup = fuel_regex()
     for match in fuels.finditer(segment) if _FUEL_WORDS.search(lowered) else ():
         fuel = fuel_lookup[phrase_key(match.group())]
+        if _MIXED_BEFORE.search(segment, max(0, match.start() - 30), match.start()) \
+                or _MIXED_AFTER.match(segment, match.end()):
+            continue  # "a combination of solid and liquid fuel": both, so neither is the system's fuel
         if _fuel_of_another(doc, key, start + match.start(), start + match.end(), sentence.end):
             continue  # "launched from a nuclear-powered submarine", "launched by a solid-fuel ballistic missile"
         powered = _powered_system(doc, record, start + match.end())
