@@ -124,18 +124,28 @@ ORDER BY kind, score DESC, rank_id DESC
 """
 
 
+MAX_TERMS = 20  # words and phrases in one query: more say nothing more, and each costs an index lookup
+# A word, with the hyphens inside a designator ("Hwasong-18", "KN-23"): PostgreSQL's parser reads "-18" as one
+# token, so a query split at the hyphen would find nothing there; FTS5 reads the quoted word as a phrase.
+_WORD = re.compile(r"\w+(?:[\-‐‑]\w+)*")
+
+
 def parse_query(query: str) -> list[list[str]]:
     """The words and phrases of a query: text between double quotes is a phrase (an unclosed quote runs to the
-    end); punctuation separates words and is otherwise ignored."""
-    terms = []
+    end); punctuation separates words (but for hyphens inside one) and is otherwise ignored. A word or phrase
+    given twice counts once; more than MAX_TERMS is a one-line error."""
+    terms: list[list[str]] = []
     for n, part in enumerate(query.split('"')):
-        words = re.findall(r"\w+", part)
+        words = _WORD.findall(part)
         if n % 2:  # inside quotes
             terms += [words] if words else []
         else:
             terms += [[word] for word in words]
+    terms = [list(term) for term in dict.fromkeys(tuple(w.casefold() for w in t) for t in terms)]
     if not terms:
         raise CatalogueError("search: give at least one word to look for")
+    if len(terms) > MAX_TERMS:
+        raise CatalogueError(f"search: {len(terms)} different words and phrases; give at most {MAX_TERMS}")
     return terms
 
 

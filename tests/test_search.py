@@ -94,10 +94,25 @@ def test_a_phrase_is_its_words_together_in_order(engine, cli):
 
 
 def test_query_words_and_phrases():
-    assert parse_query('missile "solid fuel" Hwasong-18') == [["missile"], ["solid", "fuel"], ["Hwasong"], ["18"]]
+    assert parse_query('missile "solid fuel" Hwasong-18') == [["missile"], ["solid", "fuel"], ["hwasong-18"]]
     assert parse_query('"" x "') == [["x"]]
+    assert parse_query("the THE the missile") == [["the"], ["missile"]]  # a word given twice counts once
     with pytest.raises(CatalogueError, match="at least one word"):
         parse_query(' " ?! " ')
+    with pytest.raises(CatalogueError, match="at most 20"):
+        parse_query(" ".join(f"word{n}" for n in range(21)))
+
+
+def test_a_designator_is_found_on_both_engines(engine):
+    """PostgreSQL reads "Hwasong-18" as 'hwasong' and '-18': a query split at the hyphen found nothing there."""
+    add_claims(engine, ["North Korea fired the Hwasong-18 on Thursday", "the KN-23 flew 600 km", FILLER])
+    assert claims(search(engine, "Hwasong-18")) == ["c0"]
+    assert claims(search(engine, "KN-23 flew")) == ["c1"]
+
+
+def test_a_word_repeated_a_thousand_times_is_one_word(engine):
+    add_claims(engine, ["the missile flew", FILLER])
+    assert set(claims(search(engine, "missile " * 1000))) == {"c0"}
 
 
 def test_snippet_keeps_the_words_around_the_matches():
