@@ -10,6 +10,7 @@ The engines enforce read-only, not our parsing:
 """
 
 import hashlib
+import math
 import os
 import re
 import signal
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -130,12 +131,18 @@ def _sigint_flag() -> Iterator[threading.Event]:
             signal.signal(signal.SIGINT, previous)
 
 
-def sqlite_read_only(path: str, timeout: float, refused: list[str], *, any_thread: bool = False) -> sqlite3.Connection:
+class _TimedConnection(sqlite3.Connection):
+    """A connection whose progress handler stops the running statement past its deadline (catalogue serve)."""
+    deadline = math.inf
+
+
+def sqlite_read_only(path: str, timeout: float, refused: list[str], *, any_thread: bool = False,
+                     factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
     """The file opened read-only (mode=ro, query_only) with the authorizer that allows reads only; what it refuses is
     noted in `refused`. `any_thread`: the connection may move between threads (a pool's, in catalogue serve)."""
     try:
         connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout,  # '?', '#' in names
-                                     check_same_thread=not any_thread)
+                                     check_same_thread=not any_thread, factory=factory)
     except sqlite3.Error as exc:
         raise SqlError(f"sql: cannot open {path} read-only: {exc}") from None
     try:
@@ -459,10 +466,19 @@ def read_only_engine(engine: Engine, role: str | None = None, command: str = "se
         path = make_url(engine.url).database
 
         def connect() -> sqlite3.Connection:
-            return sqlite_read_only(path, TIMEOUT_SECONDS, [], any_thread=True)
+            connection = sqlite_read_only(path, TIMEOUT_SECONDS, [], any_thread=True, factory=_TimedConnection)
+            # Every statement stops after TIMEOUT_SECONDS, as in `sql`: a page never holds a worker for minutes.
+            connection.set_progress_handler(lambda: int(time.monotonic() > connection.deadline), _PROGRESS_STEPS)
+            return connection
 
         connect().close()  # fails now, in one line, rather than at the first request
-        return create_engine(engine.url, creator=connect, isolation_level="AUTOCOMMIT")
+        reading = create_engine(engine.url, creator=connect, isolation_level="AUTOCOMMIT")
+
+        @event.listens_for(reading, "before_cursor_execute")
+        def _start_clock(connection, cursor, statement, parameters, context, executemany) -> None:
+            connection.connection.dbapi_connection.deadline = time.monotonic() + TIMEOUT_SECONDS
+
+        return reading
     schema, role, conninfo = _reader_of(engine, role)
     probe = _connect_reader(conninfo, role, command)
     try:

@@ -385,3 +385,26 @@ def test_reader_role_names_fit_and_differ():
     assert len(long_names) == 3 and all(len(name) <= 63 for name in long_names)
     assert reader_role_name("My-DB", "public") != reader_role_name("my_db", "public")
 
+
+
+def test_the_read_only_engine_of_serve_stops_a_runaway_statement(tmp_path, monkeypatch):
+    """catalogue serve reads through read_only_engine: on SQLite a statement past the timeout is interrupted by the
+    progress handler (as in `sql`), and the connection then serves the next one."""
+    import sqlite3 as sqlite
+
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql_text
+    from sqlalchemy.exc import OperationalError
+
+    from catalogue import sql as sql_module
+
+    path = tmp_path / "cat.db"
+    with sqlite.connect(path) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    monkeypatch.setattr(sql_module, "TIMEOUT_SECONDS", 0.5)
+    reading = sql_module.read_only_engine(create_engine(f"sqlite:///{path}"))
+    runaway = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"
+    with reading.connect() as connection:
+        with pytest.raises(OperationalError, match="interrupted"):
+            connection.execute(sql_text(runaway)).all()
+        assert connection.execute(sql_text("SELECT count(*) FROM t")).scalar() == 0
