@@ -144,6 +144,7 @@ class Fetcher:
         self.client = httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": s.user_agent})
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_failed: dict[str, FetchError] = {}  # origins whose robots.txt could not be read this run
         self._robots_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -289,8 +290,15 @@ class Fetcher:
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:  # one fetch of an origin's robots.txt; the other threads wait for its rules
+            if origin in self._robots_failed:  # read once per run: a failing robots.txt fails every URL of it
+                failed = self._robots_failed[origin]
+                raise FetchError(url, failed.problem, failed.status, network=failed.network)
             if origin not in self._robots:
-                self._robots[origin] = self._read_robots(url, origin)
+                try:
+                    self._robots[origin] = self._read_robots(url, origin)
+                except FetchError as exc:
+                    self._robots_failed[origin] = exc
+                    raise
         rules = self._robots[origin]
         if rules is not None and not rules.can_fetch(AGENT, target):
             raise FetchError(url, f"robots.txt disallows it ({origin}/robots.txt)")
@@ -309,8 +317,8 @@ class Fetcher:
                     break
                 target = urljoin(target, headers["location"])
         except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
-                return None
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                return None  # unavailable: all allowed; 429 (too many requests) is unreachable, as a 5xx
             if exc.network:
                 raise
             raise FetchError(url, f"robots.txt unreadable ({exc.problem}); nothing fetched from this host",

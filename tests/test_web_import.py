@@ -383,3 +383,14 @@ def test_connection_failures_are_named_as_a_person_would():
     refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
     assert _connect_problem(unresolved, "https://wire.invalid/a") == "DNS: cannot resolve host wire.invalid"
     assert _connect_problem(refused, "http://127.0.0.1:9/a") == "connection refused by 127.0.0.1:9"
+
+
+def test_an_unreadable_robots_txt_is_asked_for_once_per_run(engine, server):
+    """robots.txt answering 500 (or 429) disallows the host for the run, asked once, not again for every URL."""
+    server.route("/robots.txt", Reply(500))
+    urls = [server.route(f"/story{n}", Reply(body=page(f"Story {n}", FATTAH), headers=HTML)) for n in range(4)]
+    report = web_import(engine, urls)
+    assert report.documents_failed == 4 and report.documents_new == 0
+    assert all("robots.txt unreadable" in (r.error or "") for r in report.documents)
+    assert len(server.hits("/robots.txt")) == FAST.retries + 1  # the first URL's tries, none for the others
+    assert not any(server.hits(f"/story{n}") for n in range(4))
