@@ -194,6 +194,20 @@ def test_bad_filters_are_one_message_not_a_traceback(client, query, message):
     assert message.split(";")[0] in words(html) and "Traceback" not in words(html)
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("/systems/%00", "query parameter name: holds a NUL character"),
+    ("/systems?q=%00", "query parameter q: holds a NUL character"),
+    ("/claims?claimant=kc%00na", "query parameter claimant: holds a NUL character"),
+    ("/systems?q=" + "x" * 5000, "query parameter q: 5,000 characters; at most 1,000"),
+    ("/search?q=" + "+".join(f"word{n}" for n in range(30)), "search: 30 different words and phrases"),
+])
+def test_a_parameter_no_database_takes_is_refused_naming_it(client, url, message):
+    """A NUL (PostgreSQL refuses it, SQLite cut the pattern there and matched everything) or an endless value
+    (SQLite: pattern too complex), or a search of more words than it looks for, is a 400 naming the problem, not
+    a 503 from the database nor a request held for minutes."""
+    assert message in as_json(client, url, 400)["error"]
+
+
 def test_system_page_names_best_values_claims_timeline_and_relations(client, catalogue_url):
     haeil = page(client, "/systems/haeil")
     assert words(haeil.xpath("//h1")[0]) == "Haeil"

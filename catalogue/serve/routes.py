@@ -71,8 +71,21 @@ def link(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{urlencode(params)}" if params else "")
 
 
+MAX_VALUE = 1000  # characters in a query or path parameter: no name, word list or claimant is longer
+
+
+def _checked(key: str, value: str) -> str:
+    """A parameter as given, refused in one line when no database could take it: a NUL (PostgreSQL refuses it,
+    SQLite cuts the text there) or a value longer than any name (SQLite: "LIKE pattern too complex")."""
+    if "\x00" in value:
+        raise CatalogueError(f"query parameter {key}: holds a NUL character")
+    if len(value) > MAX_VALUE:
+        raise CatalogueError(f"query parameter {key}: {len(value):,} characters; at most {MAX_VALUE:,}")
+    return value
+
+
 def _query(request: Request) -> dict[str, str]:
-    return {key: value.strip() for key, value in request.query_params.items() if value.strip()}
+    return {key: _checked(key, value.strip()) for key, value in request.query_params.items() if value.strip()}
 
 
 def _parse(model: type[BaseModel], values: dict[str, Any]):
@@ -104,7 +117,7 @@ def systems(request: Request) -> Response:
 
 
 def system(request: Request) -> Response:
-    engine, name = request.app.state.engine, request.path_params["name"]
+    engine, name = request.app.state.engine, _checked("name", request.path_params["name"])
     if wants_json(request):  # what `catalogue show NAME --json` prints
         detail = system_detail(engine, name)
         with read_session(engine) as session:
