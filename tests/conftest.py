@@ -3,7 +3,7 @@ CATALOGUE_TEST_POSTGRES_URL is set (required when CI is set to anything)."""
 
 import os
 import sys
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,25 +36,23 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'catalogue.db'}"
         return
-    base = _postgres_base_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    url, drop = scratch_postgres()
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.__class__.__name__}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        drop()
+
+
+def scratch_postgres() -> tuple[str, Callable[[], None]]:
+    """A URL on a new schema of the test PostgreSQL, and how to drop it; an unreachable server skips the test,
+    or fails it under CI."""
+    base = _postgres_base_url()
+    try:
+        return postgres_schema(base)
+    except Exception as exc:
+        message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc.__class__.__name__}"
+        (pytest.fail if IN_CI else pytest.skip)(message)
+        raise
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 import warnings
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -21,7 +20,6 @@ import httpx
 import lxml.html
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from catalogue.browse import SpanRecord
@@ -36,7 +34,7 @@ with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2 for it
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from conftest import IN_CI, SEED_ARTICLE, _postgres_base_url, canonical
+from conftest import IN_CI, SEED_ARTICLE, canonical, scratch_postgres
 
 HOSTILE = """---
 title: "<script>alert('title')</script> Hwasong-18 <img src=x onerror=alert('title')>"
@@ -73,22 +71,7 @@ def catalogue_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'catalogue.db'}"
     else:
-        base = _postgres_base_url()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(text(f"CREATE SCHEMA {schema}"))
-        except Exception as exc:
-            admin.dispose()
-            (pytest.fail if IN_CI else pytest.skip)(f"PostgreSQL unreachable: {exc.__class__.__name__}")
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
+        url, drop = scratch_postgres()
     hostile = folder / "hostile.txt"
     hostile.write_text(HOSTILE, encoding="utf-8")
     try:
