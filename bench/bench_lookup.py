@@ -45,7 +45,7 @@ from catalogue.search import match_expression, parse_query, search
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
-from scratch import postgres_schema  # noqa: E402
+from scratch import kept_postgres_schema, postgres_schema  # noqa: E402
 
 WORDS = ["missile", "launch", "test", "solid", "fuel", "range", "warhead", "tsunami", "parade", "drone", "hypersonic",
          "orbit", "satellite", "submarine", "engine", "stage", "payload", "nuclear", "capable", "flew", "altitude",
@@ -203,15 +203,8 @@ def catalogue_at(engine_name: str, kind: str, args, tmp: Path) -> tuple[str, boo
     if not args.workdir:
         url, drop = postgres_schema(args.postgres, f"bench_{kind}")
         return url, False, drop
-    schema = f"bench_lookup_{kind}_{size}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
-                                         "AND table_name = 'claims'"), {"s": schema}).first() is not None
-        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-    admin.dispose()
-    url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), exists, lambda: None
+    url, exists = kept_postgres_schema(args.postgres, f"bench_lookup_{kind}_{size}")
+    return url, exists, lambda: None
 
 
 def bench_search(args, tmp: Path) -> None:

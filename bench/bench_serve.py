@@ -23,8 +23,7 @@ import time
 import warnings
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from catalogue.db import open_engine
 from catalogue.serve.app import create_app
@@ -32,7 +31,7 @@ from catalogue.sql import create_reader, drop_reader, read_only_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lookup import populate, vacuum  # noqa: E402
-from scratch import postgres_schema  # noqa: E402
+from scratch import kept_postgres_schema, postgres_schema  # noqa: E402
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2 for its test client; httpx still works
     warnings.simplefilter("ignore")
@@ -49,15 +48,8 @@ def catalogue(engine_name: str, args, tmp: Path) -> tuple[str, bool, object]:
     if not args.workdir:
         url, drop = postgres_schema(args.postgres, "bench_serve")
         return url, False, drop
-    schema = f"bench_serve_{args.claims}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
-                                         "AND table_name = 'claims'"), {"s": schema}).first() is not None
-        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-    admin.dispose()
-    url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), exists, lambda: None
+    url, exists = kept_postgres_schema(args.postgres, f"bench_serve_{args.claims}")
+    return url, exists, lambda: None
 
 
 def timed(client: TestClient, paths: list[str], json: bool = False) -> tuple[list[float], int]:

@@ -20,3 +20,15 @@ def postgres_schema(base_url: str, prefix: str = "t") -> tuple[str, Callable[[],
 
     url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False), drop
+
+
+def kept_postgres_schema(base_url: str, schema: str) -> tuple[str, bool]:
+    """A URL on a schema kept between runs (--workdir), made if missing, and whether it holds a catalogue already."""
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
+                                         "AND table_name = 'claims'"), {"s": schema}).first() is not None
+        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    admin.dispose()
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), exists
