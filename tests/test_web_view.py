@@ -365,7 +365,17 @@ def test_no_route_writes(client, method):
     for path in ["/", "/systems", "/systems/haeil", "/sources/1", "/claims", "/search?q=x"]:
         response = client.request(method, path)
         assert response.status_code == 405, (method, path)
-        assert "read-only" in response.text
+        assert "read-only" in response.text and "GET" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(("accept", "json"), [
+    ("application/json", True), ("text/html", False), ("", False), ("*/*", False),
+    ("application/json;q=0", False), ("application/jsonx", False),
+    ("text/html;q=0.1, application/json", True), ("text/html, application/json", False),
+])
+def test_json_is_served_when_the_accept_header_prefers_it(client, accept, json):
+    response = client.get("/systems/haeil", headers={"Accept": accept})
+    assert response.headers["content-type"].startswith("application/json" if json else "text/html"), accept
 
 
 def test_the_engine_cannot_write_and_pages_leave_the_catalogue_as_it_was(client, reader, catalogue_url):

@@ -106,7 +106,9 @@ async def _bad_request(request: Request, exc: CatalogueError) -> Response:
 
 async def _http(request: Request, exc: HTTPException) -> Response:
     messages = {404: "no such page", 405: "this view is read-only: only GET is served"}
-    return _error(request, exc.status_code, messages.get(exc.status_code, exc.detail))
+    response = _error(request, exc.status_code, messages.get(exc.status_code, exc.detail))
+    response.headers.update(exc.headers or {})  # "Allow: GET" on a 405
+    return response
 
 
 async def _database(request: Request, exc: SQLAlchemyError) -> Response:

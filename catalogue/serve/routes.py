@@ -40,8 +40,17 @@ SEARCH_LIMIT = 50
 
 
 def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+    """JSON when the Accept header prefers application/json to HTML (by their q values; HTML on a tie)."""
+    preference = {"application/json": 0.0, "text/html": 0.0}
+    for media_range in request.headers.get("accept", "").split(","):
+        kind, *parameters = (part.strip() for part in media_range.split(";"))
+        if kind.casefold() in preference:
+            q = next((p[2:] for p in parameters if p.casefold().startswith("q=")), "1")
+            try:
+                preference[kind.casefold()] = max(preference[kind.casefold()], min(1.0, float(q)))
+            except ValueError:
+                continue
+    return preference["application/json"] > preference["text/html"]
 
 
 def json_text(value: Any) -> str:
