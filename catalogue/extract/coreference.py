@@ -4,7 +4,7 @@ systems named for a firing reported before ("KCNA identified the missile as the 
 import re
 from functools import cache
 
-from catalogue.extract.attribution import claimant_at
+from catalogue.extract.attribution import attributions, claimant_at
 from catalogue.extract.doc import Doc, SentenceRecord, Unnamed, Zone
 from catalogue.extract.mentions import Mention
 from catalogue.extract.rules import rules
@@ -94,7 +94,10 @@ def resolve(doc: Doc, record: SentenceRecord) -> None:
     if record.primary:
         _resolve_opening(doc, record)
         return
-    key, at, rule, description = antecedent(doc, sentence), sentence.start, "coreference", ""
+    described: list[str] = []
+    key, at, rule, description = antecedent(doc, sentence, described=described), sentence.start, "coreference", ""
+    if key is not None and described:
+        _described_category(doc, sentence, key, described[0])
     if key is None:
         found = cataphor(doc, sentence)
         if found is None:
@@ -121,9 +124,12 @@ def _resolve_opening(doc: Doc, record: SentenceRecord) -> None:
     own = first is not None and first.group() in rules().coreference.pronouns \
         and not _reporting()[0].search(lowered, 0, 40) \
         and not (verb and event_stems().match(verb.group(1)))  # "It unveiled the Hyunmoo-4": the army
-    key = antecedent(doc, sentence, anywhere=False, pronouns=own)
+    described: list[str] = []
+    key = antecedent(doc, sentence, anywhere=False, pronouns=own, described=described)
     if key is None or any(m.key == key for m in record.mentions):
         return
+    if described:
+        _described_category(doc, sentence, key, described[0])
     stand_in = Mention(key, sentence.start, sentence.start, "", sentence.index, "coreference-opening")
     record.zones = [Zone(stand_in, sentence.start, head_end), *record.zones]
     record.primary = [stand_in, *record.primary]
@@ -148,9 +154,11 @@ def fits(category: str | None, kind: str, described: str | None) -> bool:
     return kind == "any" or category in CLASSES[kind]
 
 
-def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bool = True) -> str | None:
+def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bool = True,
+               described: list[str] | None = None) -> str | None:
     """The key of the system "it" (with pronouns) or "the missile" opening this sentence stands for (with
-    anywhere, also "this missile" further on), if any."""
+    anywhere, also "this missile" further on), if any; the category the description names ("the medium-range
+    ballistic missile") is appended to `described`."""
     coref = rules().coreference
     reach = max(coref.max_distance, coref.description_distance)
     if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > reach:
@@ -184,8 +192,19 @@ def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bo
         if sentence.index - index > distance:
             return None
         if fits(doc.builders[key].category(), *wanted):
+            if described is not None and wanted[1] is not None and wanted[1] != _category_in(wanted[0]):
+                described.append(wanted[1])  # a class its modifiers name, not its bare noun's ("the drone")
             return key
     return None
+
+
+def _described_category(doc: Doc, sentence: Sentence, key: str, category: str) -> None:
+    """"The two-stage, solid-fuelled, medium-range ballistic missile can carry …": the description standing for
+    the system says what it is, in the words of whoever speaks there."""
+    doc.builders[key].claim(ExtractedClaim(
+        attribute="category", value=category, rule="category.description",
+        claimant=claimant_at(attributions(doc, sentence), sentence.start),
+        quote=sentence.text, start=sentence.start, end=sentence.end))
 
 
 def _wanted(openings: list[str], coref, pronouns: bool = True) -> tuple[tuple[str, str | None] | None, int]:
