@@ -129,7 +129,7 @@ TODAY = {
     "measured_claim_recall": 0.983, "measured_claimant_right": 0.991,
 }
 MARGIN = 0.02
-GOLDEN_CASES = 160  # today's count: a golden file deleted or no longer read shows
+GOLDEN_CASES = 161  # today's count: a golden file deleted or no longer read shows
 REFERENCE_SYSTEMS = 454
 
 

@@ -33,6 +33,9 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("season_year", re.compile(rf"\b(?P<season>{season})\s+(?:of\s+)?(?P<y>\d{{4}})\b", flags)),
         ("weekday", re.compile(rf"\b(?:(?P<rel>(?i:on|last|this|next))\s+)?(?P<weekday>{weekday})\b")),
         ("relative", re.compile(r"\b(?P<rel>yesterday|today|last\s+year|this\s+year|earlier\s+this\s+year|last\s+month|this\s+month|earlier\s+this\s+month)\b", flags)),
+        # "reported on Wednesday that … had been carried out on the previous day": the day before the date
+        # written before it in the sentence (find_dates), else before the publication.
+        ("day_before", re.compile(r"\b(?:the\s+)?(?:previous|preceding)\s+day\b|\bthe\s+day\s+before\b(?!\s+\w)", flags)),
         ("year", re.compile(r"\b(?:in|during|since|by|early|late|mid-?)\s+(?P<y>(?:19|20)\d{2})\b(?!\s*(?:km|kilomet|miles|kg|tonnes|people))", flags)),
     ]
 
@@ -41,6 +44,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
 _NEEDS = {
     "iso": ("digit",), "day_month": ("digit", "month"), "month_day": ("digit", "month"), "month": ("month",),
     "season": ("season",), "season_year": ("season", "digit"), "weekday": ("weekday",), "relative": ("relative",),
+    "day_before": ("day",),
     "year": ("digit",),
 }
 
@@ -54,6 +58,7 @@ def _ingredients() -> dict[str, re.Pattern[str]]:
         "weekday": re.compile("|".join(w.capitalize() for w in r.weekdays)),
         "season": re.compile("|".join(r.seasons), re.IGNORECASE),
         "relative": re.compile("yesterday|today|year|month", re.IGNORECASE),
+        "day": re.compile("day", re.IGNORECASE),
     }
 
 
@@ -130,6 +135,8 @@ def _resolve(kind: str, match: re.Match[str], published: dt.date | None) -> tupl
         if relation == "last month":
             previous = published.replace(day=1) - dt.timedelta(days=1)
             return previous.replace(day=1), "month"
+    if kind == "day_before":
+        return (published - dt.timedelta(days=1), "day") if published else None
     if kind == "year" and year is not None:
         return dt.date(year, 1, 1), "year"
     return None
@@ -176,6 +183,7 @@ def find_dates(text: str, offset: int, published: dt.date | None) -> list[FoundD
     """Dates in text (offsets shifted by offset), most precise first where two overlap."""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
+    before: set[int] = set()  # which of found are "the previous day"
     present = {name for name, pattern in _ingredients().items() if pattern.search(text)}
     for kind, pattern in _patterns():
         if not present.issuperset(_NEEDS[kind]):
@@ -191,4 +199,19 @@ def find_dates(text: str, offset: int, published: dt.date | None) -> list[FoundD
                 continue
             taken.append((match.start(), match.end()))
             found.append(FoundDate(offset + match.start(), offset + match.end(), *resolved))
-    return sorted(found, key=lambda d: d.start)
+            if kind == "day_before":
+                before.add(len(found) - 1)
+    found = sorted(found, key=lambda d: d.start) if not before else _days_before(found, before)
+    return found
+
+
+def _days_before(found: list[FoundDate], before: set[int]) -> list[FoundDate]:
+    """Each "previous day" is the day before the nearest day-precise date written before it, if any."""
+    marked = sorted(((d, n in before) for n, d in enumerate(found)), key=lambda pair: pair[0].start)
+    result: list[FoundDate] = []
+    for date, is_before in marked:
+        anchor = next((d for d in reversed(result) if d.precision == "day"), None)
+        if is_before and anchor is not None:
+            date = FoundDate(date.start, date.end, anchor.date - dt.timedelta(days=1), "day")
+        result.append(date)
+    return result

@@ -262,10 +262,15 @@ def event_patterns() -> EventPatterns:
     return EventPatterns(
         hypothetical=re.compile(r"(?:" + _alternatives(r.hypothetical) + r")\s+(?:\w+\s+){0,2}$", re.IGNORECASE),
         gathering=compile_phrases(r.gatherings, plural=True),
+        # A place, capitalised, or an area of one ("on the outskirts of Pyongyang", "off the coast of Crimea").
         location=re.compile(
-            r"\b(?:" + "|".join(r.location_prepositions) + r")\s+(?:the\s+)?"
-            r"(?P<loc>(?:[A-Z][\w.\-]*['’]s\s+(?:[a-z]+\s+)?)?[A-Z][\w.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.\-]*)*)"),
+            r"\b(?:" + "|".join(r.location_prepositions) + r"|on(?=\s+the\s+(?:" + _AREAS + r")\s))\s+(?:the\s+)?"
+            r"(?P<loc>(?:(?:" + _AREAS + r")\s+(?:of|off)\s+(?:the\s+)?)?"
+            r"(?:[A-Z][\w.\-]*['’]s\s+(?:[a-z]+\s+)?)?[A-Z][\w.\-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.\-]*)*)"),
     )
+
+
+_AREAS = "outskirts|suburbs|coast|coastline|shores|waters|skies|vicinity"
 
 
 @cache
