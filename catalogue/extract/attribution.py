@@ -611,12 +611,14 @@ def complete_claimants(doc: Doc) -> None:
     when exactly one such person is named; an acronym is the name the document spelled out for it
     ("Inter-Services Public Relations (ISPR)"). Their claims are theirs, however the sentence called them."""
     full: dict[str, str | None] = {}
+    # The people the sentences named in full as speakers, gathered once for every name to complete.
+    people = {a.claimant for found in doc.speakers.values() for a in found if a.person and " " in a.claimant}
 
     def completed(claimant: str | None) -> str | None:
         if not claimant or " " in claimant or not claimant[:1].isupper():
             return claimant
         if claimant not in full:
-            full[claimant] = _expansion(doc, claimant) if claimant.isupper() else _full_name(doc, claimant)
+            full[claimant] = _expansion(doc, claimant) if claimant.isupper() else _full_name(doc, claimant, people)
         return full[claimant] or claimant
 
     for builder in doc.builders.values():
@@ -644,11 +646,10 @@ def _expansion(doc: Doc, acronym: str) -> str | None:
     return " ".join(words) if len(words) > 1 else None
 
 
-def _full_name(doc: Doc, word: str) -> str | None:
+def _full_name(doc: Doc, word: str, people: set[str]) -> str | None:
     """The one person's full name ending (or, as Chinese and Korean names are written, beginning) with word:
-    among the speakers read, else a titled name in the text ("President Vladimir Putin")."""
-    speakers = {a.claimant for found in doc.speakers.values() for a in found if a.person and " " in a.claimant}
-    names = {s for s in speakers if s.split()[-1] == word or s.split()[0] == word}
+    among the people who spoke, else a titled name in the text ("President Vladimir Putin")."""
+    names = {s for s in people if s.split()[-1] == word or s.split()[0] == word}
     if not names:
         # Each time the word ends a name in the text, read with the six words before it ("Pentagon spokesman
         # Pat Ryder"): two people of that name ("… and Senator Jack Ryder") leave the speaker as written.

@@ -183,7 +183,7 @@ def _remember_unnamed_firing(doc: Doc, sentence: Sentence, cues, dates: list[Fou
     record = SentenceRecord(sentence, (), attributions=attributions(doc, sentence))
     claims = unnamed_claims(doc, record)
     before = recent_unnamed(doc, sentence)
-    if before is not None and date is None and (kind == before.kind or {kind, before.kind} <= _FIRINGS):
+    if before is not None and date is None and _same_kind(kind, before.kind):
         # "North Korea conducted a missile test on March 24. … two missiles were launched at 10:04": one act.
         date, place = before.date, place or before.location
         category, fuel, claims = category or before.category, fuel or before.fuel, before.claims + claims
