@@ -47,6 +47,12 @@ _QUOTE_MARKS = re.compile(r"[\"“”]")
 _LEAD_WORD = re.compile(r"\s*[\w'’.-]+\s*$")
 _PARTICLE = re.compile(r"(?:al|el|ad|ash|bin|ibn|ben|van|von|der|du|le|la|dos|das)-?[A-Z]")  # "al-Maliki"
 _QUOTE_TAG_REACH = 80  # a speaker named within this many characters after a quotation's close is its speaker
+# Compiled once here: re's own cache costs a look-up on every call of a hot loop.
+_ABBREVIATED = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.")  # "U.S.", "Gen.": the full stop is the word's
+_SPACES = re.compile(r"\s+")
+_ACRONYM = re.compile(r"[A-Z]{3,}")
+_INITIAL_END = re.compile(r"\b[A-Z]\.$")
+_CAPITALISED = re.compile(r"[A-Z][\w'’&-]*")
 
 
 def _cap(word: str) -> bool:
@@ -268,7 +274,7 @@ def _name_after(text: str, start: int, end: int) -> list[str]:
     for word in _SPEAKER_WORD.finditer(text, start, min(end, start + 120)):
         if text[start:word.start()].strip():
             break
-        token = word.group().rstrip(".") if not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{0,3}\.", word.group()) \
+        token = word.group().rstrip(".") if not _ABBREVIATED.fullmatch(word.group()) \
             else word.group()
         folded = token.casefold()
         if (not taken and folded == "the") or _cap(token) or folded in roles or (taken and folded in _NAME_CONNECTORS):
@@ -414,7 +420,7 @@ def _speaker(raw: str, described: str = "") -> tuple[str, bool] | None:
     """The speaker's name and whether it is a person: a person's name loses its rank or office
     ("Russian President Vladimir Putin": Vladimir Putin; "military expert Shao Yongling": Shao Yongling)."""
     raw = _ACRONYM_AFTER.sub("", raw)  # "the Joint Chiefs of Staff (JCS)": the name it abbreviates
-    words = [w for w in re.split(r"\s+", raw.strip()) if w]
+    words = [w for w in _SPACES.split(raw.strip()) if w]
     while words and words[0].casefold() in DETERMINERS | {"according", "to"}:
         words.pop(0)
     while len(words) > 2 and words[-1].casefold().rstrip(".,") in _vocab()["time"]:
@@ -443,7 +449,7 @@ def _speaker(raw: str, described: str = "") -> tuple[str, bool] | None:
     if name:
         who = " ".join(name[0])
     else:
-        acronyms = [w for w in words if re.fullmatch(r"[A-Z]{3,}", w)]
+        acronyms = [w for w in words if _ACRONYM.fullmatch(w)]
         if acronyms:
             who = acronyms[-1]  # "North Korea's state news agency KCNA", "the KCNA report"
         else:
@@ -453,7 +459,7 @@ def _speaker(raw: str, described: str = "") -> tuple[str, bool] | None:
             while tail and tail[0].casefold() in DETERMINERS:
                 tail = tail[1:]
             who = " ".join(tail or words)
-    who = who.strip(" ,.") if not re.search(r"\b[A-Z]\.$", who) else who.strip(" ,")
+    who = who.strip(" ,.") if not _INITIAL_END.search(who) else who.strip(" ,")
     if who.casefold() in rules().attribution.not_claimants or len(who) < 2:
         return None
     if " " not in who and who.islower() and who.casefold() not in _vocab()["nouns"]:
@@ -638,7 +644,7 @@ def _expansion(doc: Doc, acronym: str) -> str | None:
         return None
     words = []
     for word in reversed(doc.text[max(0, at - 120):at].split()[-10:]):
-        if not (re.fullmatch(r"[A-Z][\w'’&-]*", word) or word in ("of", "for", "and", "the")):
+        if not (_CAPITALISED.fullmatch(word) or word in ("of", "for", "and", "the")):
             break
         words.insert(0, word)
     while words and (words[0][:1] != acronym[:1] or words[0].endswith(("'s", "’s"))):

@@ -47,6 +47,13 @@ _KIN = [
 _LEADING_PHRASE = re.compile(r"^(?:[^,;:()\"“”]|\([^,;:()\"“”]{1,30}\)){3,80}?,\s+")  # "A derivative of the (PDV) …, "
 _OPENING_CONNECTIVE = re.compile(r"^(?:but|and|however|meanwhile|still),?\s+")
 _REPORTED_TAIL = r"(?:\s+that)?\s+"
+_FIRST_WORD = re.compile(r"[\w'’]+")
+
+
+@cache
+def _expletive() -> re.Pattern[str]:
+    """"It is …" that opens no reference ("It is unclear whether …"), compiled once: matched on every sentence."""
+    return re.compile(rules().coreference.expletive)
 
 
 @cache
@@ -119,7 +126,7 @@ def _resolve_opening(doc: Doc, record: SentenceRecord) -> None:
     # A pronoun only when it opens the sentence itself ("It is Iran's most advanced …, while the older
     # Shahab-3 …"); after a reporting verb it may be the speaker ("Pyongyang has said it is developing …").
     lowered = sentence.text.casefold()
-    first = re.match(r"[\w'’]+", lowered)
+    first = _FIRST_WORD.match(lowered)
     verb = _VERB_AFTER.match(lowered, first.end()) if first else None
     own = first is not None and first.group() in rules().coreference.pronouns \
         and not _reporting()[0].search(lowered, 0, 40) \
@@ -164,7 +171,7 @@ def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bo
     if not doc.last_primary or sentence.index - doc.last_primary[-1][0] > reach:
         return None  # no system recent enough to continue
     lowered = _OPENING_CONNECTIVE.sub("", _OPENING_QUOTE.sub("", sentence.text.casefold()))
-    if re.match(coref.expletive, lowered):
+    if _expletive().match(lowered):
         return None
     # Cheap tests first: the opening must be a pronoun or a determiner of a description, either the
     # sentence's own, that of what it reports ("Analysts say its range is …"), the subject after an
@@ -183,8 +190,9 @@ def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bo
     openings = [o for o in candidates if o.startswith(starts)]
     wanted, distance = _wanted(openings, coref, pronouns)
     if wanted is None and anywhere:
-        openings = [lowered[m.start():] for m in _DEMONSTRATIVE.finditer(lowered)
-                    if descriptions().match(lowered, m.start())][:1]
+        # The first demonstrative opening a description only: those after it are never read.
+        first = next((m for m in _DEMONSTRATIVE.finditer(lowered) if descriptions().match(lowered, m.start())), None)
+        openings = [lowered[first.start():]] if first else []
         wanted, distance = _wanted(openings, coref, pronouns)
     if wanted is None:
         return None
@@ -212,8 +220,8 @@ def _wanted(openings: list[str], coref, pronouns: bool = True) -> tuple[tuple[st
     and how many sentences back it may reach."""
     wanted, distance = None, coref.max_distance
     for opening in openings:
-        first = re.match(r"[\w'’]+", opening)
-        if pronouns and first and first.group() in coref.pronouns and not re.match(coref.expletive, opening):
+        first = _FIRST_WORD.match(opening)
+        if pronouns and first and first.group() in coref.pronouns and not _expletive().match(opening):
             wanted = ("any", None)
         described = descriptions().match(opening)
         if described:

@@ -42,6 +42,7 @@ _CLAUSE_END = re.compile(r"[,;:]")
 _DATELINE = re.compile(r"[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*"
                        r"(?:\([\w .]+\))?\s*[-—–]+\s")
 _SAID_ON = re.compile(r"\b(?:said|says|announced|reported|told|added|stated|confirmed)\s+(?:on|late on|early on)?\s*$")
+_NO_LETTER = re.compile(r"[\d\W]+")  # a "place" of digits and punctuation only
 
 # Words without which a sentence reports no distance flown, apogee or flight time: a quick test.
 _OBSERVATION_WORDS = literals(["fl", "travel", "cover", "altitude", "apogee", "height", "range", "away", "second",
@@ -229,7 +230,7 @@ def location(doc: Doc, start: int, end: int) -> str | None:
     for match in event_patterns().location.finditer(doc.text, start, end):
         place = match.group("loc").rstrip(".,")
         first = place.split()[0]
-        if first in excluded or place in excluded or re.fullmatch(r"[\d\W]+", place):
+        if first in excluded or place in excluded or _NO_LETTER.fullmatch(place):
             continue
         if any(place.startswith(m.surface) for m in doc.mentions_at.get(match.start("loc"), ())):
             continue

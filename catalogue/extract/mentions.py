@@ -13,6 +13,10 @@ from catalogue.extract.text import SEPARATOR, Sentence, blank_tags, compile_phra
 from catalogue.extract.vocab import category_regex
 
 _TOKEN = re.compile(r"[^\W_]+")  # letters of any script: "Akıncı" is one word, not "Ak", "nc"
+# A token's start whose first character is not a lower-case ASCII letter: the few tokens of English prose
+# that may open a name (a capital or digit), found in one pass rather than tested word by word in Python.
+_NAME_TOKEN_START = re.compile(r"(?<![^\W_])[^\W_a-z]")
+_MAX_JOINABLE = 3  # the longest gap _JOINABLE takes (" - ", " & ")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
@@ -123,6 +127,7 @@ _DETERMINERS = {"the", "a", "an", "its", "their", "this", "that"}
 _NUMBER_GOES_ON = re.compile(r"[,.]\d")
 _PLURAL_DESIGNATOR = re.compile(r"[\dA-Z]s$")
 _SEPARATOR = re.compile(SEPARATOR)
+_NAME_PARTS = re.compile(r"[\s\-]+")
 
 
 def _next_word(text: str, end: int) -> str:
@@ -337,8 +342,6 @@ class MentionFinder:
         lowered = self.text.lower()
         # Lower-cased text for literal searches, offset for offset (else a copy that only changes ASCII case).
         self._lowered = lowered if len(lowered) == len(self.text) else self.text.translate(_ASCII_LOWER)
-        self._tokens = list(_TOKEN.finditer(self.text))
-        self._starts = [token.start() for token in self._tokens]
         for sentence in self.sentences:
             self._cue_names(sentence)
             self._expansions(sentence)
@@ -421,52 +424,63 @@ class MentionFinder:
     # -- reference list --
     def _reference_names(self, sentence: Sentence, weapons: _Lazy) -> None:
         """Names of the reference list; an ambiguous one only with weapons in its context (weapons)."""
-        index, prefixes = alias_index(), alias_prefixes()
-        low, high = bisect_left(self._starts, sentence.start), bisect_left(self._starts, sentence.end)
-        tokens = self._tokens[low:high]
-        i = 0
-        while i < len(tokens):
-            first = tokens[i]
+        index, prefixes, text = alias_index(), alias_prefixes(), self.text
+        resume = sentence.start  # where a name may start: not within one already found
+        for candidate in _NAME_TOKEN_START.finditer(text, sentence.start, sentence.end):
+            if candidate.start() < resume:
+                continue
+            first = _TOKEN.match(text, candidate.start())
             word = first.group()
             if not (word[0].isupper() or word[0].isdigit()) or fold(word) not in prefixes:
-                i += 1
                 continue
-            if first.start() > 1 and self.text[first.start() - 1] in "-‐‑‒–" and self.text[first.start() - 2].isalnum():
-                i += 1  # the middle of a hyphenated word ("anti-Patriot")
-                continue
-            matched = None
-            joined = word
-            for j in range(i, min(i + _MAX_ALIAS_TOKENS, len(tokens))):
-                if j > i:
-                    gap = self.text[tokens[j - 1].end() : tokens[j].start()]
-                    decimal = gap == "." and tokens[j - 1].group()[-1].isdigit() and tokens[j].group()[0].isdigit()
-                    if not (decimal or _JOINABLE.fullmatch(gap)):
-                        break
-                    joined += tokens[j].group()
-                key = fold(joined)
-                if key not in prefixes:
-                    # "F-16s", "MiG-29s": a plural designator names the system without its "s".
-                    plural = index.get(key[:-1]) if key.endswith("s") and any(c.isdigit() for c in key) else None
-                    if plural is not None and not self._blocked(tokens[j].end()):
-                        matched = (j, plural, 1)
-                    break
-                entry = index.get(key)
-                if entry is not None and not self._blocked(tokens[j].end()):
-                    matched = (j, entry, 0)
+            if first.start() > 1 and text[first.start() - 1] in "-‐‑‒–" and text[first.start() - 2].isalnum():
+                continue  # the middle of a hyphenated word ("anti-Patriot")
+            matched = self._longest_alias(first, sentence, index, prefixes)
             if matched is None:
-                i += 1
                 continue
-            j, entry, plural_s = matched
-            start, end = first.start(), tokens[j].end() - plural_s
-            surface = self.text[start:end]
+            last, entry, plural_s = matched
+            start, end = first.start(), last.end() - plural_s
+            surface = text[start:end]
             if entry.ambiguous and not (weapons and surface in (entry.system.name, *entry.system.aliases)):
-                i += 1
                 continue
             self._add(
                 fold(entry.system.name), entry.system.name, start, end, sentence, "reference",
                 country=entry.system.country, category=entry.system.category, reference=entry.system,
             )
-            i = j + 1
+            resume = last.end()
+
+    def _longest_alias(self, first: re.Match[str], sentence: Sentence, index: dict[str, AliasEntry],
+                       prefixes: frozenset[str]) -> tuple[re.Match[str], AliasEntry, int] | None:
+        """The longest run of up to _MAX_ALIAS_TOKENS tokens from first, joined by short gaps, that is an
+        alias: (its last token, its entry, 1 for a plural "s" left out, else 0)."""
+        text = self.text
+        matched = None
+        joined, token = first.group(), first
+        for n in range(_MAX_ALIAS_TOKENS):
+            if n:
+                # The next token of the text (the tokens of a sentence start before its end).
+                following = _TOKEN.search(text, token.end())
+                if following is None or following.start() >= sentence.end:
+                    break
+                gap = text[token.end() : following.start()]
+                if len(gap) > _MAX_JOINABLE:
+                    break
+                decimal = gap == "." and token.group()[-1].isdigit() and following.group()[0].isdigit()
+                if not (decimal or _JOINABLE.fullmatch(gap)):
+                    break
+                token = following
+                joined += token.group()
+            key = fold(joined)
+            if key not in prefixes:
+                # "F-16s", "MiG-29s": a plural designator names the system without its "s".
+                plural = index.get(key[:-1]) if key.endswith("s") and any(c.isdigit() for c in key) else None
+                if plural is not None and not self._blocked(token.end()):
+                    matched = (token, plural, 1)
+                break
+            entry = index.get(key)
+            if entry is not None and not self._blocked(token.end()):
+                matched = (token, entry, 0)
+        return matched
 
     # -- unknown designators: Hwasong-21, Su-75, Shahed-107 --
     def _designators(self, sentence: Sentence, weapons: _Lazy) -> None:
@@ -654,7 +668,7 @@ class MentionFinder:
         not_names = _sets()["not_names"]
         for match in _noun_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")
-            parts = re.split(r"[\s\-]+", name)
+            parts = _NAME_PARTS.split(name)
             if any(part in not_names or part.rstrip("'’s") in not_names or part.islower() for part in parts):
                 continue  # "Soviet-era", "Russian-made": adjectives, not names
             if name in rules().demonyms or fold(name) in alias_index():
@@ -706,7 +720,7 @@ class MentionFinder:
         """Is a capitalised word run after or before a category noun a name: not a place, people, month,
         day, a known name (the reference scan takes those) nor a family word ("Dongfeng")?"""
         sets = _sets()
-        for part in re.split(r"[\s\-]+", name):
+        for part in _NAME_PARTS.split(name):
             if part in sets["not_names"] or part.rstrip("'’s") in sets["not_names"] or \
                     part.casefold() in sets["bad_prefixes"]:
                 return False

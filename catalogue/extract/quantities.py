@@ -44,6 +44,12 @@ _NOT_AFTER = r"(?<![\w\-‐‑/.,$£€:])"
 # or verb in -ing ("two missiles carrying warheads" counts no warheads).
 _COUNT_GAP = r"(?:(?!(?:and|or|of|the|a|an|to|with|for|from|in|on)\b)[a-z][a-z\-]*(?<!s)(?<!ing)\s+){0,3}"
 _WORDS = re.compile(r"[a-z]+")
+# Compiled once here: re's own cache costs a look-up on every call.
+_THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.000)+")
+_DECADE = re.compile(r"1[89]\d0|20\d0")
+_DURATION_JOIN = re.compile(r"\s*(?:,|and|,\s*and)?\s*")
+_OPEN_BRACKET = re.compile(r"\s*\(\s*")
+_CLOSE_BRACKET = re.compile(r"\s*\)")
 _OTHER = "other"  # the attribute of a measure none of ours (rules.yaml `other_measures`)
 
 
@@ -181,7 +187,7 @@ def number(text: str) -> float | None:
     parts = key.split()
     if len(parts) == 2 and parts[0] in words and parts[1] in words:
         return words[parts[0]] + words[parts[1]] + 0.5 * half
-    if re.fullmatch(r"\d{1,3}(?:\.000)+", text):
+    if _THOUSANDS_DOTS.fullmatch(text):
         text = text.replace(".", "")  # "2.000 kilometers": a thousands dot; a decimal is never written so
     try:
         return float(text.replace(",", ""))
@@ -241,7 +247,7 @@ def _quantity(segment: str, lowered: str, match: re.Match[str], g: Grammar) -> Q
         if low is None or (high is not None and high <= low):
             return None
         return Quantity(start, match.end(), low, high, None, count)
-    if unit.strip().lower() == "s" and re.fullmatch(r"1[89]\d0|20\d0", groups["n1"] or ""):
+    if unit.strip().lower() == "s" and _DECADE.fullmatch(groups["n1"] or ""):
         return None  # "the 1990s": a decade
     unit = g.unit_of.get(phrase_key(unit.strip()))
     if first is not None and g.unit_of.get(phrase_key(first.strip())) != unit:
@@ -262,7 +268,7 @@ def _duration_part(previous: Quantity, quantity: Quantity, segment: str) -> bool
         return False
     if any(UNITS[u].dimension != "duration" for u in units) or UNITS[units[1]].factor >= UNITS[units[0]].factor:
         return False
-    return re.fullmatch(r"\s*(?:,|and|,\s*and)?\s*", segment[previous.end:quantity.start]) is not None
+    return _DURATION_JOIN.fullmatch(segment[previous.end:quantity.start]) is not None
 
 
 def read_quantities(segment: str, lowered: str, add: AddClaim) -> None:
@@ -290,8 +296,8 @@ def _groups(segment: str, quantities: list[Quantity]) -> list[list[Quantity]]:
         if groups:
             last = groups[-1][-1]
             between = segment[last.end:quantity.start]
-            if re.fullmatch(r"\s*\(\s*", between) and _dimension(last) == _dimension(quantity) \
-                    and re.match(r"\s*\)", segment[quantity.end:]):
+            if _OPEN_BRACKET.fullmatch(between) and _dimension(last) == _dimension(quantity) \
+                    and _CLOSE_BRACKET.match(segment[quantity.end:]):
                 groups[-1].append(quantity)
                 continue
         groups.append([quantity])
@@ -326,7 +332,7 @@ def _attribute(segment: str, group: list[Quantity]) -> tuple[str | None, bool, i
     window = _clause_before(segment, first.start)
     end = last.end
     if len(group) > 1:
-        end += re.match(r"\s*\)", segment[end:]).end()  # type: ignore[union-attr]
+        end += _CLOSE_BRACKET.match(segment[end:]).end()  # type: ignore[union-attr]
     after = g.after.match(segment, end, end + _RIGHT_REACH)
     attribute = None
     if after is not None:
