@@ -5,7 +5,7 @@ from functools import cache
 from typing import NamedTuple
 
 from catalogue.extract.rules import rules
-from catalogue.extract.text import compile_phrases, phrase_key, phrase_pattern
+from catalogue.extract.text import compile_phrases, grouped_alternation, phrase_key, phrase_pattern
 
 DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "these", "those", "that", "our"}
 _PRONOUN_OPENINGS = ("it ", "its ", "it's ", "it’s ", "it,")
@@ -76,7 +76,7 @@ def _compile_with_gaps(plain: list[str], gapped: list[str], plural: bool) -> re.
     """One alternation: the phrases with a gap first (at one place they hold the longer reading), then
     the plain ones longest first, as compile_phrases orders them."""
     ordered = sorted(set(plain), key=len, reverse=True)
-    alternation = "|".join([*gapped, *(phrase_pattern(p, plural) for p in ordered)])
+    alternation = grouped_alternation([*gapped, *(phrase_pattern(p, plural) for p in ordered)])
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w])", re.IGNORECASE)
 
 
@@ -140,7 +140,7 @@ def head_words() -> re.Pattern[str]:
     r = rules()
     heads = {re.split(r"[\s-]+", phrase)[-1].lower().rstrip("s") for phrases in r.categories.values()
              for phrase in phrases}
-    alternation = "|".join(sorted(map(re.escape, heads), key=len, reverse=True))
+    alternation = grouped_alternation(sorted(map(re.escape, heads), key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternation})[es]*(?!\w)", re.IGNORECASE)
 
 
