@@ -8,7 +8,7 @@ from catalogue.extract.attribution import attributions, claimant_at
 from catalogue.extract.doc import Doc, SentenceRecord, Unnamed, Zone
 from catalogue.extract.mentions import Mention
 from catalogue.extract.rules import rules
-from catalogue.extract.text import Sentence
+from catalogue.extract.text import Sentence, grouped_alternation
 from catalogue.extract.vocab import (
     category_of,
     coreference_openings,
@@ -60,7 +60,7 @@ def _expletive() -> re.Pattern[str]:
 def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A reporting verb (the attribution rules' own), and an opening up to one ("The article declares that …",
     "Analysts say …")."""
-    verbs = "|".join(sorted(set(rules().attribution.verbs), key=len, reverse=True))
+    verbs = grouped_alternation(sorted(set(rules().attribution.verbs), key=len, reverse=True))
     # Commas allowed before the verb: "The military's media wing, in a statement, said the …".
     return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
 
@@ -70,6 +70,15 @@ _OPENING_QUOTE = re.compile(r"^[\"“‘'«]+\s*")
 # "this missile", "these weapons" anywhere in a sentence naming no system: a demonstrative points back, and
 # so does a definite one there ("One benefit of the drone is that it can …").
 _DEMONSTRATIVE = re.compile(r"\b(?:this|these|the)\s")
+
+
+@cache
+def _demonstrative_description() -> re.Pattern[str]:
+    """The first description a demonstrative (or "the") opens, found in one search rather than by trying the
+    description at each "the" in turn."""
+    return re.compile(rf"(?={_DEMONSTRATIVE.pattern})(?:{descriptions().pattern})", descriptions().flags)
+
+
 # A name given to something fired before: "identified the missile as the", "said it was a new".
 _IDENTIFIED = re.compile(
     r"(?:\b(?:identified|described|named|called|confirmed)\s+(?:it|them|the\s+(?:[\w-]+\s+){0,3}?"
@@ -190,8 +199,7 @@ def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bo
     openings = [o for o in candidates if o.startswith(starts)]
     wanted, distance = _wanted(openings, coref, pronouns)
     if wanted is None and anywhere:
-        # The first demonstrative opening a description only: those after it are never read.
-        first = next((m for m in _DEMONSTRATIVE.finditer(lowered) if descriptions().match(lowered, m.start())), None)
+        first = _demonstrative_description().search(lowered)
         openings = [lowered[first.start():]] if first else []
         wanted, distance = _wanted(openings, coref, pronouns)
     if wanted is None:

@@ -101,8 +101,8 @@ def grouped_alternation(alternatives: list[str]) -> str:
     groups: dict[str, list[str]] = {}
     for alternative in alternatives:
         first = _first(alternative)
-        if not (first.isascii() and first.isalnum()):
-            return "|".join(alternatives)
+        if not (first.isascii() and first.isalnum()) or alternative[len(first):][:1] in ("?", "*", "+", "{"):
+            return "|".join(alternatives)  # no literal first character every match begins with
         groups.setdefault(first.lower(), []).append(alternative)
     return "|".join(f"(?=[{''.join(sorted({_first(a) for a in group}))}])(?:{'|'.join(group)})"
                     for group in groups.values())

@@ -318,7 +318,7 @@ def attribution_patterns() -> AttributionPatterns:
                              re.IGNORECASE),
         # The verb only: attribution reads the speaker's name after it.
         inverted=re.compile(r"[,\"”]\s*(?:" + "|".join(rules().attribution.inverted_verbs) + r")\s+"),
-        verb=re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + "|".join(rules().attribution.verbs) + r")\b"),
+        verb=re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + grouped_alternation(rules().attribution.verbs) + r")\b"),
     )
 
 
@@ -341,8 +341,8 @@ def descriptions() -> re.Pattern[str]:
     # Modifiers may be listed with commas: "the two-stage, solid-fuelled, medium-range ballistic missile".
     modifier = (r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which|is|was|has|had|it|its)\b)"
                 r"[\w'’-]+,?\s+){0,4}?")  # and possessives: "the Army's version"
-    determiners = "|".join(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
-    nouns = "|".join(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
+    determiners = grouped_alternation(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
+    nouns = grouped_alternation(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
     # A compound's head is its last noun: "the rocket system" is a system, "the missile launcher" a launcher.
     return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier}(?:(?:{nouns})\s+)?)(?P<noun>{nouns})"
                       r"\b(?!-)")
