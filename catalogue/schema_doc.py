@@ -17,9 +17,7 @@ Every fact is a row of `claims` with its source, claimant, quote and offsets
 
 Full-text search lives beside these tables, per engine: on SQLite the FTS5 tables `fts_sources`
 and `fts_claims` (kept in step by triggers); on PostgreSQL a generated `fts_document` tsvector
-column on `sources` and `claims`, each with a GIN index; besides its words, a tsvector holds each
-pair of words written next to each other as one lexeme ('solid fuel'), so that a phrase is found
-through the index: `fts_document @@ catalogue_search_query(ARRAY['solid fuel', 'missile'])`.
+column on `sources` and `claims`, each with a GIN index.
 """
 
 OVERVIEW = """## system_overview (view)

@@ -1,4 +1,4 @@
-"""Full-text search over claims and source texts: SQLite FTS5, PostgreSQL stored tsvectors (migrations 0002, 0003, 0008).
+"""Full-text search over claims and source texts: SQLite FTS5, PostgreSQL stored tsvectors (migrations 0002, 0003).
 
 A query is words and "quoted phrases"; a hit holds every word and every phrase (its words next to each other,
 in order). Each kind is ranked with a limit, so that a common word does not rank every match: the full-text
@@ -84,99 +84,44 @@ FROM best JOIN fts_sources ON fts_sources.rowid = best.id JOIN sources src ON sr
 WHERE fts_sources MATCH :query ORDER BY best.score DESC, best.id DESC
 """
 _HEADLINE = f"'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12, ShortWord=2'"
-# Inline, so that the planner sees how common these words are. A phrase is looked for as the adjacent word pairs
-# it needs (migration 0008): the GIN index finds the rows holding "trajectori altitud", not every row holding
-# both words. Headlines mark the words only (no text holds a pair lexeme).
-_QUERY = "CAST(:tsquery AS tsquery)"  # catalogue_search_query(terms), computed once: search() asks for it first
-_WORDS_QUERY = "websearch_to_tsquery('english', :query)"
-# How the newest matches are read is chosen from the planner's own estimate of how many rows hold the query
-# (search() asks it first), since the planner's costs do not follow what each way costs here:
-# - dense (in more than DENSE_CLAIMS of the claims, DENSE_SOURCES of the sources: where the two ways cost the
-#   same at 1M claims and 10,000 sources): the rows newest first, each checked, until :candidates match, where
-#   the GIN index would list every match (0.2 µs each: 80 ms for "missile" in 900,000 claims);
-# - sparse: the GIN index. Claims are looked for in the newest ids first, in windows growing RATIO times (the
-#   BRIN index of migration 0008 reads only a window's pages), until :candidates are found: a word in a few
-#   thousand claims reads the matches in the newest windows, not every match in a table larger than the
-#   server's cache. Each window's rows come out newest first and the LIMIT above the UNION ALL stops before
-#   the next window is read at all.
-DENSE_CLAIMS, DENSE_SOURCES = 0.012, 0.4
-FIRST_WINDOW, RATIO = 16_384, 4
-_WINDOW = "(SELECT id, fts_document FROM claims WHERE fts_document @@ {q} {bounds} ORDER BY id DESC)"
-_POSTGRES_CLAIMS = """
+_QUERY = "websearch_to_tsquery('english', :query)"  # inline: the planner estimates how common these words are
+# One statement, one round trip. Per kind, the planner picks: a rare word through the GIN index, a common one
+# by reading the primary key backwards until :candidates rows match. ts_headline parses the whole text it is
+# given: a source's is cut to the stretch around the first place one of the query's words is written
+# (the whole text when that stretch shows no match: a word written differently from its stem).
+_POSTGRES = f"""
 WITH claim_candidates AS MATERIALIZED (
-    SELECT * FROM ({windows}) windows LIMIT :candidates),
-best AS MATERIALIZED (
-    SELECT id, ts_rank(fts_document, {q}) AS score FROM claim_candidates ORDER BY score DESC, id DESC LIMIT :limit)
-SELECT 'claim' AS kind, best.score, ts_headline('english', coalesce(c.quote, c.value), {words}, {headline})
-       AS snippet, c.source_id, src.title AS source_title, src.published AS source_published,
-       src.published_precision AS source_precision, s.name AS system, c.attribute, c.value, c.claimant
-FROM best JOIN claims c ON c.id = best.id JOIN systems s ON s.id = c.system_id
-LEFT JOIN sources src ON src.id = c.source_id
-ORDER BY best.score DESC, best.id DESC
-"""
-# Sources' tsvectors are stored apart (TOAST): checking one costs more than reading its index entry, so the
-# GIN index serves all but the densest words. ts_headline parses the whole text it is given: a source's is cut
-# to the stretch around the first place one of the query's words is written (the whole text when that stretch
-# shows no match: a word written differently from its stem).
-_POSTGRES_SOURCES = f"""
-WITH source_candidates AS MATERIALIZED (
-    SELECT id FROM sources WHERE fts_document @@ {_QUERY} ORDER BY id DESC LIMIT :candidates),
-best AS MATERIALIZED (
-    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM sources WHERE id IN (SELECT id FROM source_candidates)
+    SELECT id, fts_document FROM claims WHERE fts_document @@ {_QUERY} ORDER BY id DESC LIMIT :candidates),
+best_claims AS MATERIALIZED (
+    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM claim_candidates
+    ORDER BY score DESC, id DESC LIMIT :limit),
+source_candidates AS MATERIALIZED (
+    SELECT id, fts_document FROM sources WHERE fts_document @@ {_QUERY} ORDER BY id DESC LIMIT :candidates),
+best_sources AS MATERIALIZED (
+    SELECT id, ts_rank(fts_document, {_QUERY}) AS score FROM source_candidates
     ORDER BY score DESC, id DESC LIMIT :limit),
 stems AS MATERIALIZED (SELECT tsvector_to_array(to_tsvector('english', :words)) AS stems)
-SELECT 'source' AS kind, best.score,
-       CASE WHEN strpos(near.snippet, '{MARK_START}') > 0 THEN near.snippet
-            ELSE ts_headline('english', src.text, {_WORDS_QUERY}, {_HEADLINE}) END AS snippet,
-       src.id AS source_id, src.title AS source_title, src.published AS source_published,
-       src.published_precision AS source_precision
-FROM best JOIN sources src ON src.id = best.id
-CROSS JOIN LATERAL (SELECT min(coalesce(nullif(strpos(src.text, stem), 0),
-                                        nullif(strpos(lower(src.text), stem), 0))) AS at
-                    FROM stems, unnest(stems.stems) stem) word
-LEFT JOIN LATERAL (SELECT ts_headline('english', substr(src.text, greatest(1, word.at - 250), 750),
-                                      {_WORDS_QUERY}, {_HEADLINE}) AS snippet WHERE word.at IS NOT NULL) near ON true
-ORDER BY best.score DESC, best.id DESC
+SELECT * FROM (
+    SELECT 'claim' AS kind, best.score, best.id AS rank_id,
+           ts_headline('english', coalesce(c.quote, c.value), {_QUERY}, {_HEADLINE}) AS snippet,
+           c.source_id, src.title AS source_title, src.published AS source_published,
+           src.published_precision AS source_precision, s.name AS system, c.attribute, c.value, c.claimant
+    FROM best_claims best JOIN claims c ON c.id = best.id JOIN systems s ON s.id = c.system_id
+    LEFT JOIN sources src ON src.id = c.source_id
+    UNION ALL
+    SELECT 'source', best.score, best.id,
+           CASE WHEN strpos(near.snippet, '{MARK_START}') > 0 THEN near.snippet
+                ELSE ts_headline('english', src.text, {_QUERY}, {_HEADLINE}) END,
+           src.id, src.title, src.published, src.published_precision, NULL, NULL, NULL, NULL
+    FROM best_sources best JOIN sources src ON src.id = best.id
+    CROSS JOIN LATERAL (SELECT min(coalesce(nullif(strpos(src.text, stem), 0),
+                                            nullif(strpos(lower(src.text), stem), 0))) AS at
+                        FROM stems, unnest(stems.stems) stem) word
+    LEFT JOIN LATERAL (SELECT ts_headline('english', substr(src.text, greatest(1, word.at - 250), 750), {_QUERY},
+                                          {_HEADLINE}) AS snippet WHERE word.at IS NOT NULL) near ON true
+) hits
+ORDER BY kind, score DESC, rank_id DESC
 """
-
-
-_ESTIMATE = f"""EXPLAIN (FORMAT JSON) SELECT 1 FROM claims WHERE fts_document @@ {_QUERY}
-UNION ALL SELECT 1 FROM sources WHERE fts_document @@ {_QUERY}"""
-_PREPARE = """SELECT catalogue_search_query(CAST(:terms AS text[]))::text, (SELECT max(id) FROM claims),
-    (SELECT reltuples FROM pg_class WHERE oid = to_regclass('claims')),
-    (SELECT reltuples FROM pg_class WHERE oid = to_regclass('sources'))"""
-# Each plan for what it serves (see above): rows newest first, or the indexes' bitmaps.
-_DENSE = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexscan = on"
-_SPARSE = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off"
-
-
-def _claims_statement(newest: int | None) -> str:
-    """The claims statement for a catalogue whose newest claim id is `newest` (None: one window, every id)."""
-    bounds, high, size = [], newest or 0, FIRST_WINDOW
-    while high > size:
-        bounds.append(f"AND id > {high - size} AND id <= {high}")
-        high, size = high - size, size * RATIO
-    bounds.append(f"AND id <= {high}" if bounds else "")
-    windows = " UNION ALL ".join(_WINDOW.format(q=_QUERY, bounds=b) for b in bounds)
-    return _POSTGRES_CLAIMS.format(windows=windows, q=_QUERY, words=_WORDS_QUERY, headline=_HEADLINE)
-
-
-def _postgres_rows(connection, parameters: dict) -> list[dict]:
-    # For this transaction only. A plan for these words, never a generic one: a plan made without them (as
-    # psycopg's prepared statements get after a few calls) cannot tell a rare word from a common one. A random
-    # page costs about what a sequential one does (the catalogue is in memory or on SSD).
-    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL random_page_cost = 1.1")
-    parameters["tsquery"], newest, claims, sources = connection.execute(text(_PREPARE), parameters).one()
-    if parameters["tsquery"] is None:  # only words that say nothing ("the")
-        return []
-    plan = connection.execute(text(_ESTIMATE), parameters).scalar()[0]["Plan"]
-    holding_claims, holding_sources = (part["Plan Rows"] for part in plan["Plans"])
-    dense = holding_claims > DENSE_CLAIMS * claims
-    connection.exec_driver_sql(_DENSE if dense else _SPARSE)
-    rows = [dict(row) for row in connection.execute(text(_claims_statement(None if dense else newest)),
-                                                    parameters).mappings()]
-    connection.exec_driver_sql(_DENSE if holding_sources > DENSE_SOURCES * sources else _SPARSE)
-    return rows + [dict(row) for row in connection.execute(text(_POSTGRES_SOURCES), parameters).mappings()]
 
 
 MAX_TERMS = 20  # words and phrases in one query: more say nothing more, and each costs an index lookup
@@ -249,8 +194,14 @@ def search(engine: Engine, query: str, limit: int = 20, candidates: int = CANDID
                   "words": " ".join(word for words in terms for word in words)}
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
-            parameters["terms"] = [" ".join(words) for words in terms]
-            rows = _postgres_rows(connection, parameters)
+            # For this transaction only. A plan for these words, never a generic one: a plan made without them
+            # (as psycopg's prepared statements get after a few calls) would read a common word through the GIN
+            # index, every match. A random page costs about what a sequential one does (the catalogue is in
+            # memory or on SSD): a word in a few thousand claims is read through the GIN index, not by reading
+            # the newest rows until enough match.
+            connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan; "
+                                       "SET LOCAL random_page_cost = 1.1")
+            rows = [dict(row) for row in connection.execute(text(_POSTGRES), parameters).mappings()]
         else:
             rows = [{**row, "snippet": snippet(row["marked_quote"] if _OPEN in row["marked_quote"]
                                                else row["marked_value"])}
