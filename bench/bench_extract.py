@@ -17,6 +17,8 @@ from catalogue.schemas import Document
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import articles  # noqa: E402
 
+TARGET = 230
+
 
 def corpus(count: int, seed: int) -> list[str]:
     return list(articles(count, seed, min_kb=4, max_kb=4))
@@ -54,8 +56,9 @@ def main() -> None:
     print(f"{'extract() median':<28}{median:>10.2f}{len(texts) / median:>12.0f}{megabytes / median:>10.2f}")
     print(f"{'one compiled regex (floor)':<28}{bare:>10.2f}{len(texts) / bare:>12.0f}{megabytes / bare:>10.2f}")
     print(f"extraction / floor time: {extraction / bare:.0f}x; systems found: {systems}; regex hits: {hits}")
-    print(f"target >= 200 documents/s on one core: best pass {'met' if len(texts) / extraction >= 200 else 'NOT met'}, "
-          f"median pass {'met' if len(texts) / median >= 200 else 'NOT met'}")
+    print(f"target >= {TARGET} documents/s on one core (issue 11): best pass "
+          f"{'met' if len(texts) / extraction >= TARGET else 'NOT met'}, "
+          f"median pass {'met' if len(texts) / median >= TARGET else 'NOT met'}")
 
 
 if __name__ == "__main__":
