@@ -8,7 +8,7 @@ from catalogue.extract.attribution import attributions, claimant_at
 from catalogue.extract.doc import Doc, SentenceRecord, Unnamed, Zone
 from catalogue.extract.mentions import Mention
 from catalogue.extract.rules import rules
-from catalogue.extract.text import Sentence, grouped_alternation
+from catalogue.extract.text import Sentence
 from catalogue.extract.vocab import (
     category_of,
     coreference_openings,
@@ -16,6 +16,7 @@ from catalogue.extract.vocab import (
     descriptions,
     event_stems,
     find_categories,
+    reporting_verbs,
     weapon_noun_regex,
 )
 from catalogue.schemas import ExtractedClaim, ExtractedEvent
@@ -60,7 +61,7 @@ def _expletive() -> re.Pattern[str]:
 def _reporting() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A reporting verb (the attribution rules' own), and an opening up to one ("The article declares that …",
     "Analysts say …")."""
-    verbs = grouped_alternation(sorted(set(rules().attribution.verbs), key=len, reverse=True))
+    verbs = reporting_verbs()
     # Commas allowed before the verb: "The military's media wing, in a statement, said the …".
     return (re.compile(rf"\b(?:{verbs})\b"), re.compile(rf"^[^;]{{0,100}}?\b(?:{verbs}){_REPORTED_TAIL}"))
 

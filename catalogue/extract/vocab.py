@@ -140,8 +140,7 @@ def head_words() -> re.Pattern[str]:
     r = rules()
     heads = {re.split(r"[\s-]+", phrase)[-1].lower().rstrip("s") for phrases in r.categories.values()
              for phrase in phrases}
-    alternation = grouped_alternation(sorted(map(re.escape, heads), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternation})[es]*(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{trie_pattern(heads)})[es]*(?!\w)", re.IGNORECASE)
 
 
 @cache
@@ -318,8 +317,14 @@ def attribution_patterns() -> AttributionPatterns:
                              re.IGNORECASE),
         # The verb only: attribution reads the speaker's name after it.
         inverted=re.compile(r"[,\"”]\s*(?:" + "|".join(rules().attribution.inverted_verbs) + r")\s+"),
-        verb=re.compile(r"\b(?:has\s+|have\s+|had\s+)?(?P<verb>" + grouped_alternation(rules().attribution.verbs) + r")\b"),
+        verb=re.compile(rf"\b(?:has\s+|have\s+|had\s+)?(?P<verb>{reporting_verbs()})\b"),
     )
+
+
+@cache
+def reporting_verbs() -> str:
+    """The attribution rules' reporting verbs as one expression (attribution and coreference share it)."""
+    return trie_pattern(rules().attribution.verbs)
 
 
 @cache
@@ -341,8 +346,7 @@ def descriptions() -> re.Pattern[str]:
     # Modifiers may be listed with commas: "the two-stage, solid-fuelled, medium-range ballistic missile".
     modifier = (r"(?:(?!(?:of|and|or|to|with|from|for|in|on|at|by|a|an|the|that|which|is|was|has|had|it|its)\b)"
                 r"[\w'’-]+,?\s+){0,4}?")  # and possessives: "the Army's version"
-    determiners = grouped_alternation(sorted(map(re.escape, rules().coreference.determiners), key=len, reverse=True))
-    nouns = grouped_alternation(sorted(map(re.escape, description_nouns()), key=len, reverse=True))
+    determiners, nouns = trie_pattern(rules().coreference.determiners), trie_pattern(description_nouns())
     # A compound's head is its last noun: "the rocket system" is a system, "the missile launcher" a launcher.
     return re.compile(rf"(?P<det>{determiners})\s+(?P<modifiers>{modifier}(?:(?:{nouns})\s+)?)(?P<noun>{nouns})"
                       r"\b(?!-)")
