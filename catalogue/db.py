@@ -4,6 +4,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,7 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+@lru_cache(maxsize=8)  # making one costs a lookup a tenth of its time; the cache keeps the latest engines alive
 def one_statement(engine: Engine) -> Engine:
     """The engine for a read made of a single statement: a statement sees one consistent snapshot by itself,
     so no transaction is opened (saving the BEGIN and ROLLBACK round trips)."""

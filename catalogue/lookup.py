@@ -62,6 +62,7 @@ def suggest(session: Session, name: str, limit: int = 5) -> list[str]:
 
 _OVERVIEW = table("system_overview", column("system_id"), column("category"), column("fuel"))
 _FIELDS: dict[str, tuple[str, ...]] = {}  # the fields of a claim, event, observation, relation: in _record's order
+_LISTS: set[str] = set()  # the detail statement's columns that are JSON lists (set where it is built)
 
 
 def _record(records: str, /, **fields):
@@ -78,7 +79,7 @@ def _objects(records: str, rows: list[list]) -> list[dict]:
 
 def _detail_statement():
     """One query, one round trip: the system a folded alias (or else its slug) names, with its aliases,
-    claims, events (with their observations) and relations, as one JSON document the database builds.
+    claims, events (with their observations) and relations as JSON the database builds.
     Claims, events, observations and relations are arrays of values (see _record). The sources the records cite
     come once each, in `sources` (title, published, precision by id): looked up per record they were half the
     work, and their titles most of the document."""
@@ -135,12 +136,14 @@ def _detail_statement():
         .where(sources.c.id == cited.c.source_id).scalar_subquery()  # by primary key: a join may hash every source
     source_rows = select(json_object_of(cited.c.source_id, embedded(source_row))) \
         .where(cited.c.source_id.is_not(None))
-    document = json_object(
-        id=system.c.id, slug=system.c.slug, name=system.c.name, country=system.c.country,
-        category=derived("category"), fuel=derived("fuel"), aliases=array(alias_rows), claims=array(claim_rows),
-        events=array(event_rows), relations=array(relation_rows), curated=array(curated_rows),
-        sources=array(source_rows))
-    return select(as_text(document)).where(system.c.id == _named_system_id())
+    # Columns, each list a JSON text: one document would have the database parse every list again to embed it.
+    lists = {"aliases": alias_rows, "claims": claim_rows, "events": event_rows, "relations": relation_rows,
+             "curated": curated_rows, "sources": source_rows}
+    _LISTS.update(lists)
+    return select(system.c.id, system.c.slug, system.c.name, system.c.country,
+                  derived("category").label("category"), derived("fuel").label("fuel"),
+                  *(as_text(rows.scalar_subquery()).label(kind) for kind, rows in lists.items())) \
+        .where(system.c.id == _named_system_id())
 
 
 _DETAIL = _detail_statement()
@@ -149,11 +152,11 @@ _DETAIL = _detail_statement()
 def system_detail(engine: Engine, name: str) -> SystemDetail:
     """Everything about one system (the analyst's most frequent lookup), in one query."""
     with one_statement(engine).connect() as connection:
-        payload = connection.execute(_DETAIL, _named(name)).scalar()
-        if payload is None:
+        row = connection.execute(_DETAIL, _named(name)).one_or_none()
+        if row is None:
             with read_session(engine) as session:
                 raise SystemNotFound(name, suggest(session, name))
-    document = json.loads(payload)
+    document = {key: json.loads(value) if key in _LISTS else value for key, value in row._mapping.items()}
     cited = document.pop("sources")
     for kind in ("claims", "events", "relations"):
         document[kind] = _objects(kind, document[kind])

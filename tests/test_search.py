@@ -204,10 +204,10 @@ def test_show_on_an_imported_corpus_agrees_with_the_database(corpus_catalogue):
         for event in detail.events:
             assert (event.kind, event.date, event.quote) == (events[event.id].kind, events[event.id].date,
                                                              events[event.id].quote)
-        # The document the database builds names each cited source once, and no other.
+        # What the database builds names each cited source once, and no other.
         with engine.connect() as connection:
-            document = json.loads(connection.execute(_DETAIL, _named(name)).scalar())
-        assert {int(key) for key in document["sources"]} == {
+            sources = json.loads(connection.execute(_DETAIL, _named(name)).one().sources)
+        assert {int(key) for key in sources} == {
             r.source_id for r in (*detail.claims, *detail.events, *detail.relations) if r.source_id is not None}
         shown_records += len(detail.claims) + len(detail.events) + len(detail.relations)
     assert shown_records > 100

@@ -345,12 +345,14 @@ def test_at_most_two_requests_at_a_time_per_host_spaced_by_the_delay(engine, db_
     texts = [FATTAH, HWASONG, KINZHAL] * 2
     urls = [server.route(f"/p{n}", Reply(body=page(f"Story {n}", [*t, f"This is report number {n} of the day."]),
                                          headers=HTML)) for n, t in enumerate(texts)]
-    polite = FAST.model_copy(update={"delay": 0.05})
+    polite = FAST.model_copy(update={"delay": 0.2})
     report = web_import(engine, urls, polite, jobs=4)
     assert report.documents_new == 6
     assert server.most_in_flight == 2  # four fetch threads, one host
     starts = sorted(r.at for r in server.requests if r.path != "/robots.txt")
-    assert all(b - a >= 0.045 for a, b in zip(starts, starts[1:], strict=False))
+    # The server stamps a request when its handler thread runs, some milliseconds after the client's turn began:
+    # half the delay is the margin that keeps this test true on a loaded machine and false without the delay.
+    assert all(b - a >= 0.1 for a, b in zip(starts, starts[1:], strict=False))
     with read_session(engine) as session:  # written in the order given, as one job writes them
         assert list(session.scalars(select(Source.origin).order_by(Source.id))) == urls
     one_job = f"sqlite:///{tmp_path / 'one.db'}"
@@ -368,7 +370,7 @@ def test_crawl_delay_of_robots_txt_is_obeyed(engine, server):
             for n, t in enumerate([FATTAH, HWASONG])]
     assert web_import(engine, urls, jobs=2).documents_new == 2
     first, second = (r.at for r in server.requests if r.path != "/robots.txt")
-    assert second - first >= 0.95
+    assert second - first >= 0.9  # the server's stamps lag the client's turns by scheduling jitter
 
 
 def test_connection_failures_are_named_as_a_person_would():

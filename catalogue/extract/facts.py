@@ -84,9 +84,14 @@ _GAP_REACH = 48  # characters at the end of a text that usually hold a head gap 
 # road-mobile ballistic missile"): a lower-case hyphenated word after it continues the description.
 _DESCRIPTION = r"(?:[^,;:()]|,(?=\s+[a-z]\w*-[\w-]+\s))*"
 _PRONOUN_COPULA = re.compile(rf"[\w'’]+\s+(?:is|was)\s+(?:a|an|the)\s+({_DESCRIPTION})")
-_COPULA = re.compile(rf"\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:a|an|the)\s+({_DESCRIPTION})")
+# "X is a …", "X, which is China's …", "X is one of the …"; an aside between name and verb ("The Tu-95MS, also
+# known by its NATO reporting name "Bear," is a strategic bomber").
+_COPULA = re.compile(rf"\s*(?:,[^,;:()]{{3,80}}?,[\"”’']?)?\s*,?\s*(?:which|that)?\s*(?:is|was)\s+(?:one\s+of\s+)?"
+                     rf"(?:a|an|the|[A-Z][\w.\-]*['’]s)\s+({_DESCRIPTION})")
 _APPOSITION = re.compile(
-    rf"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s{_DESCRIPTION})")
+    rf"\s*,\s*(?:(?:which|that)\s+(?:is|was)\s+)?(?:one\s+of\s+)?"
+    rf"((?:the|a|an|its|their|[A-Z][\w.\-]*['’]s)\s{_DESCRIPTION})")
+_GENERIC_HEAD = re.compile(r"(?:missiles?|rockets?)\b(?![\w-])")
 _RELATIVE = re.compile(r"\s(?:that|which|who|whose)\s")
 # Between a quantity's cue and the systems it is of: "range | of the | American Trident II | and Russian | Bulava".
 _OWNER_GAP = re.compile(r"\s+(?:of|for)\s+(?:(?:the|an?)\s+)?")
@@ -367,17 +372,20 @@ def read_categories(doc: Doc, record: SentenceRecord) -> None:
                 if builder.found.country is None:
                     builder.found.country = _maker(before[max(0, match.start() - 40):match.start()])
         post = text[mention.end:zone.end]
-        head = _category_after(post)
+        head = _category_after(post) or _generic_head(post)
         if head:
             match, slug = head
             refined = _refined(text[max(sentence.start, mention.start - 60):mention.start], match.group())
-            if refined is not None and refined != slug:
-                builder.claim(ExtractedClaim(attribute="category", value=refined, rule="category.head",
-                                             claimant=claimant_at(attributions, mention.start), **provenance))
-            builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
-                                         claimant=claimant_at(attributions, mention.end), **provenance))
-            if match.group().endswith("s"):
-                _coordinated(doc, record, i, slug)
+            if slug is None:  # a generic noun ("intermediate-range Musudan missiles"): the modifiers' class only
+                slug, refined = refined, None
+            if slug is not None:
+                if refined is not None and refined != slug:
+                    builder.claim(ExtractedClaim(attribute="category", value=refined, rule="category.head",
+                                                 claimant=claimant_at(attributions, mention.start), **provenance))
+                builder.claim(ExtractedClaim(attribute="category", value=slug, rule="category.head",
+                                             claimant=claimant_at(attributions, mention.end), **provenance))
+                if match.group().endswith("s"):
+                    _coordinated(doc, record, i, slug)
         apposition = _APPOSITION.match(post)
         chunk = _RELATIVE.split(apposition.group(1))[0].strip() if apposition else ""
         if chunk and len(chunk.split()) <= 12 and \
@@ -456,10 +464,22 @@ def _may_end_in_category(before: str) -> bool:
     return False
 
 
+def _generic_head(post: str) -> tuple[re.Match[str], None] | None:
+    """A noun right after a name that names no class by itself ("the medium-range Ababeel missile")."""
+    match = _GENERIC_HEAD.match(post, len(post) - len(post.lstrip(" \"”’'")))
+    return (match, None) if match and match.start() > 0 else None
+
+
 def _category_after(post: str) -> tuple[re.Match[str], str] | None:
     """The category noun right after a name, past at most two modifiers ("the Hwasong-18 road-mobile ICBM"):
     tried at the starts of those few words, as a search of the first 80 characters would find it."""
     regex, _ = category_regex()
+    # "The KN-23 North Korean short-range ballistic missile": a maker's demonym may come first.
+    maker = demonyms()[0].match(post, len(post) - len(post.lstrip()))
+    if maker is not None and _MAKER_GAP.match(post, maker.end()):
+        head = _category_after(post[maker.end():])
+        if head is not None:
+            return head
     reach, resume = _MODIFIERS_ONLY.match(post).end(), 0
     for word in _WORD_START.finditer(post, 0, reach + 1):
         if word.start() < resume:

@@ -172,7 +172,8 @@ def fact_patterns() -> FactPatterns:
                                 re.IGNORECASE),
         modifier=re.compile(r"\b(?:" + "|".join(r.capability_modifiers) + r")\b", re.IGNORECASE),
         status=compile_phrases(r.status_modifiers),
-        head_gap=re.compile(r"\s*,?\s*(?:(?:" + _alternatives(r.name_cues) + r")\s+)?(?:the\s+)?[\"“‘']?",
+        # "an intercontinental ballistic missile (ICBM) named Sarmat": an abbreviation may come first.
+        head_gap=re.compile(r"(?:\s*\([A-Z][A-Za-z\-]{1,9}\))?\s*,?\s*(?:(?:" + _alternatives(r.name_cues) + r")\s+)?(?:the\s+)?[\"“‘']?",
                             re.IGNORECASE),
     )
 
