@@ -341,11 +341,11 @@ def test_the_command_line_reports_failures_in_one_line_each(cli, server):
 
 
 def test_at_most_two_requests_at_a_time_per_host_spaced_by_the_delay(engine, db_url, server, tmp_path):
-    server.latency = 0.15
+    server.latency = 0.5  # longer than the delay, so that two requests overlap
     texts = [FATTAH, HWASONG, KINZHAL] * 2
     urls = [server.route(f"/p{n}", Reply(body=page(f"Story {n}", [*t, f"This is report number {n} of the day."]),
                                          headers=HTML)) for n, t in enumerate(texts)]
-    polite = FAST.model_copy(update={"delay": 0.2})
+    polite = FAST.model_copy(update={"delay": 0.2, "read_timeout": 5})
     report = web_import(engine, urls, polite, jobs=4)
     assert report.documents_new == 6
     assert server.most_in_flight == 2  # four fetch threads, one host
