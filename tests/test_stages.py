@@ -52,6 +52,15 @@ def test_mentions_stage_finds_a_system_and_indexes_its_mentions():
     assert doc.mentions_at[39] == [mention]
 
 
+def test_mentions_stage_names_a_quoted_variant_of_a_listed_system_and_finds_it_again():
+    doc = prepared('Analysts call it the "Scud-C MaRV". The Scud-C MaRV flew. A Hwasong-17 ICBM and a Kalibr NX too.')
+    names = {b.found.name: b.found for b in doc.builders.values()}
+    assert list(names) == ["Scud-C MaRV", "Hwasong-17", "Kalibr"]  # a class, and an unquoted unknown suffix: no variant
+    assert names["Scud-C MaRV"].reference is None and names["Scud-C MaRV"].base.name == "Hwasong-6"
+    assert [(m.surface, m.sentence) for m in doc.mentions if m.key == "scudcmarv"] == [("Scud-C MaRV", 0),
+                                                                                       ("Scud-C MaRV", 1)]
+
+
 def test_vocabulary_finds_a_category_phrase():
     [(match, slug)] = find_categories("an intercontinental ballistic missile")
     assert (match.group(), slug) == ("intercontinental ballistic missile", "icbm")

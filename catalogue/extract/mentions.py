@@ -20,6 +20,8 @@ _MAX_JOINABLE = 3  # the longest gap _JOINABLE takes (" - ", " & ")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
+# A variant's suffix after a listed name: an abbreviation of mixed or upper case ("MaRV", "ER", "MIRV").
+_VARIANT_SUFFIX = re.compile(r"[ \-]([A-Z][a-z]?[A-Z][A-Za-z]{0,3})(?![\w\-])")
 _CLASS_SUFFIX = re.compile(r"[\-‐‑‒–—](?:class|type)\b", re.IGNORECASE)
 _WORD_START = re.compile(r"(?<![\w\-])\w+")
 _FIRST_WORD = re.compile(r"\w+")
@@ -47,6 +49,7 @@ class FoundSystem:
     country: str | None = None
     category: str | None = None
     reference: ReferenceSystem | None = None
+    base: ReferenceSystem | None = None  # the listed system this one is a variant of ("Scud-C MaRV": Scud-C)
     surfaces: list[str] = field(default_factory=list)
 
 
@@ -443,11 +446,30 @@ class MentionFinder:
             surface = text[start:end]
             if entry.ambiguous and not (weapons and surface in (entry.system.name, *entry.system.aliases)):
                 continue
+            variant = self._variant(start, end, sentence, entry.system)
+            if variant is not None:
+                resume = variant
+                continue
             self._add(
                 fold(entry.system.name), entry.system.name, start, end, sentence, "reference",
                 country=entry.system.country, category=entry.system.category, reference=entry.system,
             )
             resume = last.end()
+
+    def _variant(self, start: int, end: int, sentence: Sentence, base: ReferenceSystem) -> int | None:
+        """A listed name with a variant's suffix is another system: "the designation "Scud-C MaRV"" (the
+        writer quotes it whole), then "the Scud-C MaRV" alone. Where the variant ends, if it is one."""
+        suffix = _VARIANT_SUFFIX.match(self.text, end, sentence.end)
+        if suffix is None or suffix.group(1) in _sets()["not_names"] or category_regex()[0].fullmatch(suffix.group(1)):
+            return None  # "Hwasong-17 ICBM": a class, not a variant
+        name = self.text[start:suffix.end()]
+        quoted = start > 0 and self.text[start - 1] in _OPEN_QUOTE and suffix.end() < len(self.text) and \
+            self.text[suffix.end()] in _CLOSE_QUOTE
+        if not quoted and fold(name) not in self.systems:
+            return None
+        if self._add(fold(name), name, start, suffix.end(), sentence, "variant", base=base):
+            self._remember_local(fold(name))
+        return suffix.end()
 
     def _longest_alias(self, first: re.Match[str], sentence: Sentence, index: dict[str, AliasEntry],
                        prefixes: frozenset[str]) -> tuple[re.Match[str], AliasEntry, int] | None:

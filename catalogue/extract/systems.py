@@ -17,11 +17,12 @@ def _system(builder: Builder) -> ExtractedSystem:
     found = builder.found
     claims = list(builder.claims)
     stated = {c.value for c in claims if c.attribute == "category"}
-    # The reference list's category, unless the text states one more precise than "ballistic missile".
-    # "other" (a transport, a radar plane, a bomb) says nothing a reader can use: no claim.
-    if found.reference is not None and stated <= {"ballistic_missile"} and found.reference.category not in stated \
-            and found.reference.category != "other":
-        claims.append(ExtractedClaim(attribute="category", value=found.reference.category, rule="reference-list"))
+    # The reference list's category (a variant's: its base's), unless the text states one more precise than
+    # "ballistic missile". "other" (a transport, a radar plane, a bomb) says nothing a reader can use: no claim.
+    listed = found.reference or found.base
+    if listed is not None and stated <= {"ballistic_missile"} and listed.category not in stated \
+            and listed.category != "other":
+        claims.append(ExtractedClaim(attribute="category", value=listed.category, rule="reference-list"))
     return ExtractedSystem(
         name=found.name, aliases=_aliases(builder), country=found.country or _display_country(builder),
         known=found.reference is not None,
