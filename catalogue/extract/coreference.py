@@ -189,9 +189,11 @@ def antecedent(doc: Doc, sentence: Sentence, anywhere: bool = True, pronouns: bo
     # media, Iran said the new missile …"); else a demonstrative anywhere ("the range of this missile").
     starts = coreference_openings()
     candidates = [lowered]
-    leading = _LEADING_PHRASE.match(lowered)
-    if leading:
-        candidates.append(lowered[leading.end():])
+    for _ in range(2):  # "According to the ministry's estimates, if launched on a normal trajectory, such a missile …"
+        leading = _LEADING_PHRASE.match(candidates[-1])
+        if leading is None:
+            break
+        candidates.append(candidates[-1][leading.end():])
     for candidate in list(candidates):
         verb, opening = _reporting()
         reported = opening.match(candidate) if verb.search(candidate, 0, 130) else None
