@@ -109,6 +109,23 @@ def test_identification_stage_gives_an_unnamed_firing_to_the_system_named_after_
     assert doc.unnamed is None and found.zones
 
 
+def test_identification_stage_gives_an_unnamed_firing_to_the_next_sentences_subject_fired_there():
+    text = "Iran fired a missile. The Fattah was launched from a truck."
+    range_claim = ExtractedClaim(attribute="range", value="2000", unit="km", rule="quantity.range",
+                                 quote="Iran fired a missile.", start=0, end=21)
+    doc = prepared(text)
+    doc.unnamed = Unnamed(index=0, start=0, kind="launch", date=None, location=None, category=None, fuel=None,
+                          claimant=None, claims=[range_claim])
+    record(doc, 1, find_zones, attribute, read_events, identify)
+    assert [c.value for c in doc.builders["fattah"].claims] == ["2000"] and doc.unnamed is None
+    # Its own date, another than the firing's: another act, the firing stays unnamed.
+    doc = prepared("Iran fired a missile. The Fattah was tested in 2019.")
+    doc.unnamed = Unnamed(index=0, start=0, kind="launch", date=None, location=None, category=None, fuel=None,
+                          claimant=None, claims=[range_claim])
+    record(doc, 1, find_zones, attribute, read_events, identify)
+    assert doc.builders["fattah"].claims == [] and doc.unnamed is not None
+
+
 def test_attribution_stage_finds_who_speaks_and_from_where():
     text = "KCNA said the missile flew 1,000 km."
     doc = prepared(text)

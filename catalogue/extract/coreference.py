@@ -100,6 +100,10 @@ _INDEFINITE = re.compile(r"\b(?:an?)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 _INDEFINITE_REACH = 48
 _PLATFORM = re.compile(r"\b(?:from|aboard|onboard|by|off|on)\s+$", re.IGNORECASE)
 # A launch or test the events stage keeps as an unnamed firing (see identify).
+# The subject of a sentence right after an unnamed firing: "The Babur cruise missile IA was launched …".
+_SUBJECT_OPENING = re.compile(r"\s*[\"“‘]?(?:the\s+(?:new\s+)?)?[\"“‘]?", re.IGNORECASE)
+_FIRED_AFTER = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+ly\s+)?(?:fired|launched|test-fired|"
+                          r"test-launched|tested)\b|\b(?:flew|travell?ed)\b", re.IGNORECASE)
 _FIRING = re.compile(r"\b(?:fired|fires|firing|launch|launched|launches|launching|test-fired|test-fires|"
                      r"test-launched|tested|tests|test-firing)\b", re.IGNORECASE)
 
@@ -345,7 +349,8 @@ def identify(doc: Doc, record: SentenceRecord) -> None:
         return
     for zone in record.zones:
         mention = zone.mention
-        if not mention.primary or not _IDENTIFIED.search(doc.text, sentence.start, mention.start):
+        if not mention.primary or not (_IDENTIFIED.search(doc.text, sentence.start, mention.start)
+                                       or _fired_subject(doc, record, unnamed, mention)):
             continue
         if _UNCERTAIN.search(doc.text, sentence.start, mention.start):
             continue  # "did not say whether the weapon was the Hwasong-16B"
@@ -369,3 +374,23 @@ def identify(doc: Doc, record: SentenceRecord) -> None:
                 claimant=claimant, rule=f"event.{unnamed.kind}+identified", **span))
         doc.unnamed = None
         return
+
+
+def _fired_subject(doc: Doc, record: SentenceRecord, unnamed: Unnamed, mention: Mention) -> bool:
+    """"The army test-fired a … missile capable of … 450 kilometres away. The Babur cruise missile was launched
+    from …": the next sentence's subject, named there for the first time, is fired there too: the same firing."""
+    sentence = record.sentence
+    if sentence.index - unnamed.index > 2 or any(
+            doc.by_sentence.get(index) for index in range(unnamed.index + 1, sentence.index)):
+        return False  # only the sentence right after (or one between that names nothing)
+    if mention is not record.zones[0].mention or not _SUBJECT_OPENING.fullmatch(doc.text, sentence.start,
+                                                                                mention.start):
+        return False
+    if any(span.start < sentence.start for span in doc.builders[mention.key].mentions):
+        return False  # named before the firing: the firing was reported apart from it
+    if _FIRED_AFTER.search(doc.text, mention.end, sentence.end) is None:
+        return False
+    # Its own date, another than the firing's, is another act ("The Hwasong-15 was tested in 2017").
+    dated = unnamed.date.date if unnamed.date else None
+    return all(event.date is None or event.date == dated for event in doc.builders[mention.key].events
+               if event.end == sentence.end)
