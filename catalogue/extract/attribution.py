@@ -139,6 +139,11 @@ def _find_attributions(doc: Doc, sentence: Sentence, depth: int) -> list[Attribu
         attribution = _speaker_before(doc, sentence, match, found, depth)
         if attribution:
             found.append(attribution)
+    hedge = None if found else patterns.hedge.search(text, sentence.start, sentence.end)
+    if hedge:  # "According to Houthi media, … The two-stage missile reportedly has a range of 2,150 km."
+        earlier = _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance)
+        if earlier:
+            found.append(Attribution(earlier[0], sentence.start, hedge.start(), "", earlier[1]))
     return found
 
 
@@ -175,7 +180,7 @@ def _speaker_before(doc: Doc, sentence: Sentence, match: re.Match[str], found: l
     elif taken:
         speaker = _described(doc, sentence, taken, depth) or _speaker(raw, described)
     elif _last_word(head) in _vocab()["documents"] and _last_word(head[:_last_start(head)]) == "the":
-        speaker = _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance + 1)  # "The statement said"
+        speaker = _described(doc, sentence, ["the", _last_word(head)], depth)  # "The statement said"
     if not speaker:
         return None
     rest = text[match.end():sentence.end].strip(" .!?\"”’'")
@@ -364,19 +369,24 @@ def _described(doc: Doc, sentence: Sentence, taken: list[str], depth: int) \
     """A bare "the agency", "the paper", "the journalist" stands for an earlier speaker whose words hold that
     noun ("the state-run KCNA news agency", "Rodong Sinmun, the party newspaper")."""
     words = [t.casefold() for t in taken]
+    linked = [i for i, w in enumerate(words) if w in ("by", "from")]
+    if linked and linked[-1] + 1 < len(words):  # "the technical specifications issued by the company"
+        taken, words = taken[linked[-1] + 1:], words[linked[-1] + 1:]
     if len(words) == 3 and words[0] == "the" and taken[1][:1].isupper() and words[2] in _PERSON_ROLES:
         # "the Russian leader", "the Iranian president": the person who spoke last, however named
         return _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance, person=True)
     if len(words) != 2 or words[0] != "the" or not taken[1].islower():
         return None
     noun = words[1]
-    if noun in _vocab()["documents"]:
-        return _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance + 1)
     candidates = [earlier for index in range(sentence.index - 1,
                                              max(-1, sentence.index - 1 - rules().attribution.description_distance), -1)
                   for earlier in reversed(_own(doc, index, depth + 1))
                   if earlier.claimant.casefold() != noun
                   and any(w.endswith(noun) for w in re.findall(r"[\w-]+", earlier.phrase.casefold()))]
+    if noun in _vocab()["documents"] and not candidates:
+        # "The statement said": of the last speaker, unless one named further back published it ("according
+        # to an article posted by the … Strategic Support Force … The article declares …")
+        return _last_speaker(doc, sentence, depth, rules().attribution.pronoun_distance + 1)
     # one named rather than one only described ("A Newsweek journalist claims…"), else the nearest
     named = [c for c in candidates if _named(c.claimant)]
     chosen = (named or candidates or [None])[0]

@@ -93,8 +93,10 @@ class Attribution(Strict):
     organisation_heads: list[str]
     openers: list[str]
     time_words: list[str]
+    hedges: list[str]
 
-    @field_validator("speaker_nouns", "document_nouns", "titles", "organisation_heads", "openers", "time_words")
+    @field_validator("speaker_nouns", "document_nouns", "titles", "organisation_heads", "openers", "time_words",
+                     "hedges")
     @classmethod
     def _lower_case(cls, words: list[str]) -> list[str]:
         if any(w != w.casefold() or " " in w for w in words):

@@ -308,6 +308,7 @@ class AttributionPatterns(NamedTuple):
     according: re.Pattern[str]
     inverted: re.Pattern[str]  # "…, said Kim Dong-yup, a professor": the speaker after the verb
     verb: re.Pattern[str]
+    hedge: re.Pattern[str]  # "reportedly": what the last source reported
 
 
 @cache
@@ -319,6 +320,7 @@ def attribution_patterns() -> AttributionPatterns:
         # The verb only: attribution reads the speaker's name after it.
         inverted=re.compile(r"[,\"”]\s*(?:" + "|".join(rules().attribution.inverted_verbs) + r")\s+"),
         verb=re.compile(rf"\b(?:has\s+|have\s+|had\s+)?(?P<verb>{reporting_verbs()})\b"),
+        hedge=re.compile(rf"\b{trie_pattern(rules().attribution.hedges)}\b", re.IGNORECASE),
     )
 
 
