@@ -17,6 +17,9 @@ _TOKEN = re.compile(r"[^\W_]+")  # letters of any script: "Akıncı" is one word
 # that may open a name (a capital or digit), found in one pass rather than tested word by word in Python.
 _NAME_TOKEN_START = re.compile(r"(?<![^\W_])[^\W_a-z]")
 _MAX_JOINABLE = 3  # the longest gap _JOINABLE takes (" - ", " & ")
+# A name whose last part is one letter written apart ("Tornado-S"): not the same word with the letter run on
+# ("RAF Tornados", a plural of another name).
+_LETTER_APART = re.compile(r"[\s\-‐‑‒–][A-Za-z]$")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
@@ -500,7 +503,7 @@ class MentionFinder:
                     matched = (token, plural, 1)
                 break
             entry = index.get(key)
-            if entry is not None and not self._blocked(token.end()):
+            if entry is not None and not self._blocked(token.end()) and not _run_on_suffix(text[first.start():token.end()], key, entry):
                 matched = (token, entry, 0)
         return matched
 
@@ -826,3 +829,11 @@ def _family_spellings() -> frozenset[str]:
 @cache
 def _family_keys() -> frozenset[str]:
     return frozenset(family_countries())
+
+
+def _run_on_suffix(surface: str, key: str, entry: AliasEntry) -> bool:
+    """Is the text's word the listed name's letter suffix run on ("Tornados" for "Tornado-S")?"""
+    if not (surface[-1:].isalpha() and surface[-2:-1].isalpha()):
+        return False
+    names = [n for n in (entry.system.name, *entry.system.aliases) if fold(n) == key]
+    return bool(names) and all(_LETTER_APART.search(n) for n in names)
