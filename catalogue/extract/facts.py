@@ -163,6 +163,9 @@ def _other_subject(head: str) -> bool:
     return not (_APPOSED.fullmatch(head, last) or _NAMED.fullmatch(head, last))
 
 
+_NAME_GAP = re.compile(r"[ \t]+")
+
+
 def _zone_facts(doc: Doc, record: SentenceRecord, zone: Zone) -> None:
     builder = doc.builders[zone.mention.key]
     if zone.continuation:
@@ -176,7 +179,13 @@ def _zone_facts(doc: Doc, record: SentenceRecord, zone: Zone) -> None:
             if pattern.search(prefix):
                 builder.found.country = country
     patterns = fact_patterns()
-    for match in patterns.modifier.finditer(prefix):
+    modifiers = list(patterns.modifier.finditer(prefix))
+    after = _NAME_GAP.match(doc.text, zone.mention.end)
+    following = patterns.modifier.match(doc.text, after.end(), zone.end) if after else None
+    rest = doc.text[following.end():following.end() + 40].lstrip() if following else ""
+    if rest and (weapon_noun_regex().match(rest) or any(m.start() == 0 for m, _ in find_categories(rest))):
+        modifiers.append(following)  # "the Burevestnik unlimited-range cruise missile"
+    for match in modifiers:
         builder.claim(ExtractedClaim(attribute="capability", value=match.group(), rule="capability.modifier",
                                      claimant=claimant_at(record.attributions, zone.start), **quote(record.sentence)))
     for match in patterns.status.finditer(prefix):
@@ -212,6 +221,7 @@ def _segment_facts(doc: Doc, record: SentenceRecord, key: str, start: int, end: 
             continue
         add("fuel", fuel, "fuel.phrase", match.start())
     patterns = fact_patterns()
+    cued_until = -1  # a statement inside an ability already read ("could not be intercepted") is that one
     for match in patterns.capability.finditer(segment):
         if head and match.start() > 0:
             continue  # before the first mention only an opening "Capable of …, the X" counts
@@ -222,6 +232,14 @@ def _segment_facts(doc: Doc, record: SentenceRecord, key: str, start: int, end: 
         value = tail[: stop.start() if stop else len(tail)].strip(" .!?")
         if len(value.split()) >= 2 and len(value) <= 160:
             add("capability", value, "capability.cue", match.start())
+            cued_until = match.end() + len(value)
+    for match in patterns.statement.finditer(segment) if not head else ():
+        if match.start() < cued_until:
+            continue
+        stop = patterns.clause_break.search(segment, match.end())
+        value = segment[match.start():stop.start() if stop else len(segment)].strip(" .!?\"”")
+        if len(value) <= 160:
+            add("capability", value, "capability.statement", match.start())
 
     read_quantities(segment, lowered, _measure(doc, record, key, start))
     for rule_id, value, pattern in warheads() if _WARHEAD_WORDS.search(lowered) else ():

@@ -131,6 +131,7 @@ class Rules(Strict):
     show_words: list[str] = []  # international shows, where a host displays others' systems
     clause_breaks: list[str]
     capability_modifiers: list[str]
+    capability_statements: list[str]  # regular expressions
     status_modifiers: list[str]
     quantities: QuantityGrammar
     units: dict[str, list[str]]
@@ -158,7 +159,7 @@ class Rules(Strict):
     location_not: list[str]
     transliteration: list[tuple[str, str]]
 
-    @field_validator("capability_modifiers")
+    @field_validator("capability_modifiers", "capability_statements")
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         return [_compiles(p) for p in patterns]

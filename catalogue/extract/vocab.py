@@ -159,6 +159,7 @@ class FactPatterns(NamedTuple):
     capability: re.Pattern[str]
     clause_break: re.Pattern[str]
     modifier: re.Pattern[str]
+    statement: re.Pattern[str]  # "harder to shoot down": an ability stated without a cue
     status: re.Pattern[str]
     head_gap: re.Pattern[str]  # between a head noun and the name it introduces: "the drone known as Haeil"
 
@@ -171,6 +172,7 @@ def fact_patterns() -> FactPatterns:
         clause_break=re.compile(r",(?!\d)|[;:()\[\]\"“”]|\s(?:" + _alternatives(r.clause_breaks) + r")\b",
                                 re.IGNORECASE),
         modifier=re.compile(r"\b(?:" + "|".join(r.capability_modifiers) + r")\b", re.IGNORECASE),
+        statement=re.compile("|".join(r.capability_statements), re.IGNORECASE),
         status=compile_phrases(r.status_modifiers),
         # "an intercontinental ballistic missile (ICBM) named Sarmat": an abbreviation may come first.
         head_gap=re.compile(r"(?:\s*\([A-Z][A-Za-z\-]{1,9}\))?\s*,?\s*(?:(?:" + _alternatives(r.name_cues) + r")\s+)?(?:the\s+)?[\"“‘']?",
