@@ -447,7 +447,7 @@ class MentionFinder:
             last, entry, plural_s = matched
             start, end = first.start(), last.end() - plural_s
             surface = text[start:end]
-            if entry.ambiguous and not (weapons and surface in (entry.system.name, *entry.system.aliases)):
+            if entry.ambiguous and not (weapons and _written_as_listed(surface, entry.system)):
                 continue
             variant = self._variant(start, end, sentence, entry.system)
             if variant is not None:
@@ -621,6 +621,9 @@ class MentionFinder:
         end = start + len(name)
         key = fold(name)
         entry = alias_index().get(key)
+        if entry is None and key.endswith("s") and name[-2:-1].islower():
+            entry = alias_index().get(key[:-1])  # "suicide drones called Switchblades": the listed name's plural
+            end -= entry is not None
         if entry is not None:
             self._add_known(entry.system, start, end, sentence, cue=cue)
             return fold(entry.system.name)
@@ -837,3 +840,9 @@ def _run_on_suffix(surface: str, key: str, entry: AliasEntry) -> bool:
         return False
     names = [n for n in (entry.system.name, *entry.system.aliases) if fold(n) == key]
     return bool(names) and all(_LETTER_APART.search(n) for n in names)
+
+
+def _written_as_listed(surface: str, system: ReferenceSystem) -> bool:
+    """Is an ambiguous name written as the list writes it, or in capitals ("NASR missile" for Nasr)?"""
+    names = (system.name, *system.aliases)
+    return surface in names or (surface.isupper() and any(surface == n.upper() for n in names))
