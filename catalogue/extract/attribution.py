@@ -71,6 +71,7 @@ def _vocab() -> dict[str, frozenset[str]]:
         "dates": frozenset(all_rules.months) | frozenset(all_rules.weekdays),
         "nouns": frozenset(spoken.speaker_nouns),
         "documents": frozenset(spoken.document_nouns),
+        "makers": frozenset(spoken.maker_nouns),
         "pronouns": frozenset(spoken.pronouns),
     }
 
@@ -383,6 +384,9 @@ def _described(doc: Doc, sentence: Sentence, taken: list[str], depth: int) \
                   for earlier in reversed(_own(doc, index, depth + 1))
                   if earlier.claimant.casefold() != noun
                   and any(w.endswith(noun) for w in re.findall(r"[\w-]+", earlier.phrase.casefold()))]
+    if noun in _vocab()["makers"] and not candidates:
+        # "As noted by the company": the organisation that spoke last ("AeroVironment says …")
+        return _last_speaker(doc, sentence, depth, rules().attribution.description_distance, person=False)
     if noun in _vocab()["documents"] and not candidates:
         # "The statement said": of the last speaker, unless one named further back published it ("according
         # to an article posted by the … Strategic Support Force … The article declares …")

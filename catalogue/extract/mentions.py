@@ -114,6 +114,7 @@ def _sets() -> dict[str, frozenset[str]]:
         | frozenset(r.months)
         | frozenset(r.weekdays),
         "bad_followers": frozenset(w.casefold() for w in r.not_designation_followers),
+        "bad_preceders": frozenset(w.casefold() for w in r.not_designation_preceders),
         "blocking": frozenset(r.blocking_followers),
         "not_names": frozenset(r.not_names),
         "parts": frozenset(w.casefold() for w in r.not_system_heads),
@@ -134,6 +135,9 @@ _NUMBER_GOES_ON = re.compile(r"[,.]\d")
 _PLURAL_DESIGNATOR = re.compile(r"[\dA-Z]s$")
 _SEPARATOR = re.compile(SEPARATOR)
 _NAME_PARTS = re.compile(r"[\s\-]+")
+
+
+_WORD_BEFORE = re.compile(r"(\w+)[\s\"“‘']+$")
 
 
 def _next_word(text: str, end: int) -> str:
@@ -518,6 +522,9 @@ class MentionFinder:
                 continue
             if _next_word(self.text, match.end()).casefold() in sets["bad_followers"]:
                 continue
+            before = _WORD_BEFORE.search(self.text, max(0, match.start() - 30), match.start())
+            if before and before.group(1).casefold() in sets["bad_preceders"]:
+                continue  # "the military exercise Zapad-2017": an event's name
             if family is None and (match.group("sep").isspace() or not weapons or prefix in sets["not_names"]):
                 continue
             if match.group("sep").isspace() and (prefix not in _family_spellings() or _NUMBER_GOES_ON.match(

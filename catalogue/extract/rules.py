@@ -94,9 +94,11 @@ class Attribution(Strict):
     openers: list[str]
     time_words: list[str]
     hedges: list[str]
+    source_phrases: list[str]  # "according to", "as noted by": the speaker follows
+    maker_nouns: list[str]
 
     @field_validator("speaker_nouns", "document_nouns", "titles", "organisation_heads", "openers", "time_words",
-                     "hedges")
+                     "hedges", "maker_nouns")
     @classmethod
     def _lower_case(cls, words: list[str]) -> list[str]:
         if any(w != w.casefold() or " " in w for w in words):
@@ -147,6 +149,7 @@ class Rules(Strict):
     not_designations: list[str]
     not_designation_prefixes: list[str]
     not_designation_followers: list[str]
+    not_designation_preceders: list[str]
     not_system_heads: list[str]
     blocking_followers: list[str]
     not_names: list[str]

@@ -317,7 +317,7 @@ class AttributionPatterns(NamedTuple):
 def attribution_patterns() -> AttributionPatterns:
     return AttributionPatterns(
         # Up to the clause's punctuation; not to an initial's full stop ("the U.S. Army" is whole).
-        according=re.compile(r"\baccording\s+to\s+(?P<who>[^,;:()\"“”]+?)(?=\s*(?:[,;:()\"“”]|(?<!\b[A-Z])\.(?:\s|$)|$))",
+        according=re.compile(rf"\b(?:{_alternatives(rules().attribution.source_phrases)})\s+(?P<who>[^,;:()\"“”]+?)(?=\s*(?:[,;:()\"“”]|(?<!\b[A-Z])\.(?:\s|$)|$))",
                              re.IGNORECASE),
         # The verb only: attribution reads the speaker's name after it.
         inverted=re.compile(r"[,\"”]\s*(?:" + "|".join(rules().attribution.inverted_verbs) + r")\s+"),
