@@ -21,7 +21,7 @@ _NP_STOPS = {
     "can", "could", "will", "would", "may", "might", "must", "should", "has", "have", "had", "carry", "carries",
     "carried", "carrying", "use", "uses", "used", "include", "includes", "included", "including",
 }
-_NP_WORD = re.compile(r"[\w'’\-]+")
+_NP_WORD = re.compile(r"\d[\d,.]*\d|[\w'’\-]+")  # "3,500" is one word
 _NP_REACH = 60  # characters before a mention that usually hold the seven words its noun phrase may take
 _MAIN_VERB = re.compile(r",\s+(?=(?:is|are|was|were|has|have|had|can|could|will|would|flew|carries|uses)\b)")
 _COORDINATED_VERB = re.compile(
