@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from catalogue.extract.normalize import fold
 from catalogue.extract.rules import ReferenceSystem, reference, rules
-from catalogue.extract.text import SEPARATOR, Sentence, blank_tags, compile_phrases
+from catalogue.extract.text import SEPARATOR, Sentence, blank_tags, compile_phrases, last_words
 from catalogue.extract.vocab import category_regex, trie_pattern
 
 _TOKEN = re.compile(r"[^\W_]+")  # letters of any script: "Akıncı" is one word, not "Ak", "nc"
@@ -30,8 +30,10 @@ _CLASS_SUFFIX = re.compile(r"[\-‐‑‒–—](?:class|type)\b", re.IGNORECASE
 _WORD_START = re.compile(r"(?<![\w\-])\w+")
 _FIRST_WORD = re.compile(r"\w+")
 _BREAK = re.compile(r"[^\w\-]")
-_SHIP = re.compile(r"\b(?:USS|HMS|HMAS|HMCS|INS|JS|ROKS|RFS|FS|ITS|TCG)\s+[A-Z][\w'’-]*"
+_SHIP_PREFIXES = r"USS|HMS|HMAS|HMCS|INS|JS|ROKS|RFS|FS|ITS|TCG"
+_SHIP = re.compile(rf"\b(?:{_SHIP_PREFIXES})\s+[A-Z][\w'’-]*"
                    r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Z]\.|[A-Z][\w'’-]+)){0,3}")
+_SHIP_GATE = re.compile(_SHIP_PREFIXES)  # the prefixes alone: a literal search, which most sentences fail
 
 
 @dataclass
@@ -156,11 +158,21 @@ def _cue_alternatives() -> str:
     return "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in rules().name_cues)
 
 
+def _head_phrases() -> list[str]:
+    r = rules()
+    return [*r.weapon_nouns, *(p for phrases in r.categories.values() for p in phrases)]
+
+
 @cache
 def _heads() -> str:
-    r = rules()
-    return compile_phrases([*r.weapon_nouns, *(p for phrases in r.categories.values() for p in phrases)],
-                           plural=True).pattern
+    return compile_phrases(_head_phrases(), plural=True).pattern
+
+
+@cache
+def _heads_gate() -> re.Pattern[str]:
+    """The last word of every phrase of _heads(), in any case as the cue pattern reads them: a sentence
+    without one holds no cue pattern's match."""
+    return re.compile(trie_pattern(last_words(_head_phrases())), re.IGNORECASE)
 
 
 @cache
@@ -298,11 +310,21 @@ def _spells(short: str, parts: list[str]) -> bool:
     return bool(letters) and read(0, 0)
 
 
+def _noun_heads() -> list[str]:
+    r = rules()
+    return [*(p for phrases in r.categories.values() for p in phrases), "missile", "rocket"]
+
+
+@cache
+def _noun_gate() -> re.Pattern[str]:
+    """The last word of every head _noun_pattern takes, as written: that pattern takes its heads in their
+    case, so a sentence without one of these literals (most) holds no match."""
+    return re.compile(trie_pattern(last_words(_noun_heads())))
+
+
 @cache
 def _noun_pattern() -> re.Pattern[str]:
-    r = rules()
-    heads = [*(p for phrases in r.categories.values() for p in phrases), "missile", "rocket"]
-    head = compile_phrases(heads, plural=True).pattern
+    head = compile_phrases(_noun_heads(), plural=True).pattern
     return re.compile(
         rf"\b(?:the|a|an|its|their|new|[A-Z][\w]*['’]s)\s+(?:new\s+)?"
         rf"(?P<name>[A-Z][a-z][\w’'\-]+(?:\s[A-Z][a-z][\w’'\-]+)?)\s+(?P<head>{head})"
@@ -560,6 +582,8 @@ class MentionFinder:
     def _ships(self, sentence: Sentence) -> None:
         """A commissioned vessel is one ship of a class, not a system: its name is taken, so that no other
         finder reads it ("the destroyer USS John Paul Jones"), but names nothing the catalogue lists."""
+        if _SHIP_GATE.search(self.text, sentence.start, sentence.end) is None:
+            return
         not_names = _sets()["not_names"]
         for match in _SHIP.finditer(self.text, sentence.start, sentence.end):
             words = match.group().split()
@@ -586,7 +610,8 @@ class MentionFinder:
         leading = _leading_cue().match(text, sentence.start, sentence.end)
         if leading:  # "Named "Haeil", the unmanned underwater vehicle …"
             self._cue_name(leading.group("name"), leading.start("name"), sentence, leading.group("desc"))
-        for match in _cue_pattern().finditer(text, sentence.start, sentence.end):
+        heads = _heads_gate().search(text, sentence.start, sentence.end) is not None
+        for match in _cue_pattern().finditer(text, sentence.start, sentence.end) if heads else ():
             name, name_start = self._quoted(match.group("name"), match.start("name"), sentence)
             if match.group("head").casefold() in _sets()["vessels"]:
                 self._take(name_start, name_start + len(name), sentence)  # "the frigate named …": a ship
@@ -703,6 +728,8 @@ class MentionFinder:
 
     # -- "the Sarmat missile": a capitalised name right before a category noun --
     def _named_by_noun(self, sentence: Sentence) -> None:
+        if _noun_gate().search(self.text, sentence.start, sentence.end) is None:
+            return
         not_names = _sets()["not_names"]
         for match in _noun_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")

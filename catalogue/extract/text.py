@@ -84,6 +84,11 @@ def phrase_pattern(phrase: str, plural: bool = False) -> str:
     return body
 
 
+def last_words(phrases) -> set[str]:
+    """The last word of each phrase as phrase_pattern writes it: any match of a phrase holds it literally."""
+    return {[word for word in re.split(r"[\s\-]+", phrase.strip()) if word][-1] for phrase in phrases}
+
+
 def compile_phrases(phrases: list[str], plural: bool = False) -> re.Pattern[str]:
     """One case-insensitive alternation, longest phrase first, on word boundaries."""
     ordered = sorted(set(phrases), key=len, reverse=True)
