@@ -169,10 +169,16 @@ def _heads() -> str:
 
 
 @cache
-def _heads_gate() -> re.Pattern[str]:
-    """The last word of every phrase of _heads(), in any case as the cue pattern reads them: a sentence
-    without one holds no cue pattern's match."""
-    return re.compile(trie_pattern(last_words(_head_phrases())), re.IGNORECASE)
+def _any_head() -> re.Pattern[str]:
+    """The last word, lower-cased, of every head phrase the name finders read (_heads(), _noun_pattern's,
+    _after_gate's), for one literal search of a sentence's lower-cased text. Without one, a sentence holds
+    no head in its case (the words are ASCII) nor, if it is all ASCII, in any case: most skip those finders."""
+    r = rules()
+    words = {word.lower() for word in last_words([*_head_phrases(), *_noun_heads()])}
+    words |= {re.split(r"[\s-]+", p)[-1].lower() for phrases in r.categories.values() for p in phrases}
+    if not all(word.isascii() for word in words):
+        return re.compile("")  # a word another case may spell otherwise: no gate
+    return re.compile(trie_pattern(words))
 
 
 @cache
@@ -316,13 +322,6 @@ def _noun_heads() -> list[str]:
 
 
 @cache
-def _noun_gate() -> re.Pattern[str]:
-    """The last word of every head _noun_pattern takes, as written: that pattern takes its heads in their
-    case, so a sentence without one of these literals (most) holds no match."""
-    return re.compile(trie_pattern(last_words(_noun_heads())))
-
-
-@cache
 def _noun_pattern() -> re.Pattern[str]:
     head = compile_phrases(_noun_heads(), plural=True).pattern
     return re.compile(
@@ -377,8 +376,11 @@ class MentionFinder:
         lowered = self.text.lower()
         # Lower-cased text for literal searches, offset for offset (else a copy that only changes ASCII case).
         self._lowered = lowered if len(lowered) == len(self.text) else self.text.translate(_ASCII_LOWER)
+        # Which sentences may hold a head noun in its case (with_heads), or in any case (any_case_heads).
+        with_heads = {s.index for s in self.sentences if _any_head().search(self._lowered, s.start, s.end)}
+        any_case_heads = with_heads | {s.index for s in self.sentences if not s.text.isascii()}
         for sentence in self.sentences:
-            self._cue_names(sentence)
+            self._cue_names(sentence, sentence.index in any_case_heads)
             self._expansions(sentence)
         paragraphs: dict[int, tuple[int, int]] = {}
         for sentence in self.sentences:
@@ -399,8 +401,9 @@ class MentionFinder:
             self._designators(sentence, weapons)
             self._ships(sentence)
             self._local(sentence)
-            self._named_by_noun(sentence)
-            self._named_around(sentence)
+            if sentence.index in with_heads:  # else neither a head in its case, nor a category word
+                self._named_by_noun(sentence)
+            self._named_around(sentence, sentence.index in with_heads)
         self._or_names()
         self._join_appositions()
         self._resolve_families()
@@ -600,7 +603,7 @@ class MentionFinder:
             ends.insert(at, end)
 
     # -- names introduced by a cue: "the underwater drone known as Haeil" --
-    def _cue_names(self, sentence: Sentence) -> None:
+    def _cue_names(self, sentence: Sentence, heads: bool) -> None:
         text = self.text
         lowered = text[sentence.start:sentence.end].lower()
         if not _cue_words().search(lowered):
@@ -610,7 +613,6 @@ class MentionFinder:
         leading = _leading_cue().match(text, sentence.start, sentence.end)
         if leading:  # "Named "Haeil", the unmanned underwater vehicle …"
             self._cue_name(leading.group("name"), leading.start("name"), sentence, leading.group("desc"))
-        heads = _heads_gate().search(text, sentence.start, sentence.end) is not None
         for match in _cue_pattern().finditer(text, sentence.start, sentence.end) if heads else ():
             name, name_start = self._quoted(match.group("name"), match.start("name"), sentence)
             if match.group("head").casefold() in _sets()["vessels"]:
@@ -728,8 +730,6 @@ class MentionFinder:
 
     # -- "the Sarmat missile": a capitalised name right before a category noun --
     def _named_by_noun(self, sentence: Sentence) -> None:
-        if _noun_gate().search(self.text, sentence.start, sentence.end) is None:
-            return
         not_names = _sets()["not_names"]
         for match in _noun_pattern().finditer(self.text, sentence.start, sentence.end):
             name = match.group("name")
@@ -746,10 +746,10 @@ class MentionFinder:
             self._remember_local(fold(name))  # later, "the Oreshnik" alone names it too
 
     # -- a name right after its category ("the ballistic missile Ghaznavi"), or quoted before it --
-    def _named_around(self, sentence: Sentence) -> None:
+    def _named_around(self, sentence: Sentence, heads: bool) -> None:
         text = self.text
         # Cheap tests first: a category's last word before a capital, or a quoted capitalised word.
-        after = any(_FOLLOWED_BY_CAPITAL.match(text, head.end())
+        after = heads and any(_FOLLOWED_BY_CAPITAL.match(text, head.end())
                     for head in _after_gate().finditer(self._lowered, sentence.start, sentence.end))
         quoted = _QUOTED_GATE.search(text, sentence.start, sentence.end) is not None
         for pattern in (_named_after(),) * after + (_quoted_before(),) * quoted:
