@@ -110,11 +110,11 @@ _UNCERTAIN = re.compile(r"\b(?:not|whether|if|possibly|perhaps|may|might|could|u
 _INDEFINITE = re.compile(r"\b(?:an?)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 _INDEFINITE_REACH = 48
 _PLATFORM = re.compile(r"\b(?:from|aboard|onboard|by|off|on)\s+$", re.IGNORECASE)
-# A launch or test the events stage keeps as an unnamed firing (see identify).
 # The subject of a sentence right after an unnamed firing: "The Babur cruise missile IA was launched …".
 _SUBJECT_OPENING = re.compile(r"\s*[\"“‘]?(?:the\s+(?:new\s+)?)?[\"“‘]?", re.IGNORECASE)
 _FIRED_AFTER = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+ly\s+)?(?:fired|launched|test-fired|"
                           r"test-launched|tested)\b|\b(?:flew|travell?ed)\b", re.IGNORECASE)
+# A launch or test the events stage keeps as an unnamed firing (see identify).
 _FIRING = re.compile(r"\b(?:fired|fires|firing|launch|launched|launches|launching|test-fired|test-fires|"
                      r"test-launched|tested|tests|test-firing)\b", re.IGNORECASE)
 

@@ -21,6 +21,7 @@ _MAX_JOINABLE = 3  # the longest gap _JOINABLE takes (" - ", " & ")
 # A name whose last part is one letter written apart ("Tornado-S"): not the same word with the letter run on
 # ("RAF Tornados", a plural of another name).
 _LETTER_APART = re.compile(r"[\s\-‐‑‒–][A-Za-z]$")
+_WORD_BEFORE = re.compile(r"(\w+)[\s\"“‘']+$")  # the word before a designator ("exercise Zapad-2017")
 _JOINABLE = re.compile(r"\s?[\-‐‑‒–—/]\s?|\s|\.\s|\s&\s|['’]")
 _CONTINUES = re.compile(r"[\-‐‑‒–—][A-Za-z0-9]")
 _MAX_ALIAS_TOKENS = 6
@@ -139,9 +140,6 @@ _NUMBER_GOES_ON = re.compile(r"[,.]\d")
 _PLURAL_DESIGNATOR = re.compile(r"[\dA-Z]s$")
 _SEPARATOR = re.compile(SEPARATOR)
 _NAME_PARTS = re.compile(r"[\s\-]+")
-
-
-_WORD_BEFORE = re.compile(r"(\w+)[\s\"“‘']+$")
 
 
 def _next_word(text: str, end: int) -> str:
@@ -535,7 +533,8 @@ class MentionFinder:
                     matched = (token, plural, 1)
                 break
             entry = index.get(key)
-            if entry is not None and not self._blocked(token.end()) and not _run_on_suffix(text[first.start():token.end()], key, entry):
+            if entry is not None and not self._blocked(token.end()) \
+                    and not _run_on_suffix(text[first.start():token.end()], key, entry):
                 matched = (token, entry, 0)
         return matched
 
